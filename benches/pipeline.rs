@@ -1,0 +1,171 @@
+//! `cargo bench`: throughput of extraction and of the crawl engine, and the
+//! crawler's politeness efficiency, all on the loopback fixture world.
+//! Prints the figures recorded in BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nam::config::{CrawlSettings, RateLimit};
+use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, run_crawl};
+use nam::extract::{ExtractContext, extract_page};
+use nam::fixture_site::{FixtureServer, World, WorldConfig};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Parse + extract + normalize over every listing and profile page, one core.
+fn bench_extract(members: usize) {
+    let world = World::new(WorldConfig {
+        seed: 7,
+        members,
+        ..Default::default()
+    });
+    let truth = world.ground_truth();
+    let mut urls: Vec<String> = truth
+        .listings
+        .iter()
+        .filter(|l| !l.behind_login)
+        .flat_map(|l| std::iter::once(l.listing_url.clone()).chain(l.profile_url.clone()))
+        .collect();
+    urls.sort();
+    urls.dedup();
+    let pages: Vec<(String, String)> = urls
+        .iter()
+        .filter_map(|u| {
+            let parsed = url::Url::parse(u).ok()?;
+            let pq = match parsed.query() {
+                Some(q) => format!("{}?{q}", parsed.path()),
+                None => parsed.path().to_string(),
+            };
+            let p = world.page(parsed.host_str()?, &pq)?;
+            let body = nam::crawl::charset::decode(&p.body, Some(&p.content_type)).0;
+            Some((u.clone(), body))
+        })
+        .collect();
+    let bytes: usize = pages.iter().map(|(_, b)| b.len()).sum();
+    let ctx = ExtractContext::default();
+    // Warm up once, then measure the best of three passes.
+    let mut records = 0;
+    for (u, b) in &pages {
+        records += extract_page(b, u, &ctx).members.len();
+    }
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for (u, b) in &pages {
+            std::hint::black_box(extract_page(b, u, &ctx));
+        }
+        best = best.min(t.elapsed());
+    }
+    let secs = best.as_secs_f64();
+    println!(
+        "extract: {} pages ({:.1} MB, {records} records) in {:.3}s on one core: {:.0} pages/s, {:.1} MB/s",
+        pages.len(),
+        bytes as f64 / 1e6,
+        secs,
+        pages.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+}
+
+async fn crawl_world(
+    members: usize,
+    politeness: bool,
+    rate: f64,
+) -> (CrawlReport, Duration, FixtureServer) {
+    let world = Arc::new(World::new(WorldConfig {
+        seed: 7,
+        members,
+        ..Default::default()
+    }));
+    let server = FixtureServer::start(world.clone(), 0).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bench.db");
+    let settings = CrawlSettings {
+        association_rate: RateLimit {
+            per_second: rate,
+            daily_cap: None,
+        },
+        ..Default::default()
+    };
+    let opts = CrawlOptions {
+        associations: world.associations_file(false).associations,
+        resolve: Some(ResolveOverride {
+            host_suffixes: vec!["example".into()],
+            addr: server.addr(),
+        }),
+        politeness,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let report = run_crawl(&db, None, &settings, opts, None).await.unwrap();
+    (report, t.elapsed(), server)
+}
+
+async fn bench_crawl_engine(members: usize) {
+    let (r, took, server) = crawl_world(members, false, 1.0).await;
+    let secs = took.as_secs_f64();
+    println!(
+        "crawl engine (politeness off, 10 domains, loopback): {} requests, {} pages stored, {:.1} MB in {:.2}s: {:.0} pages/s",
+        r.requests,
+        r.pages_stored,
+        r.bytes as f64 / 1e6,
+        secs,
+        r.pages_stored as f64 / secs
+    );
+    server.shutdown().await;
+}
+
+async fn bench_politeness(members: usize, rate: f64) {
+    let (r, took, server) = crawl_world(members, true, rate).await;
+    // Ideal: each domain's requests spaced exactly by its interval (the first
+    // one, robots.txt, goes at once); domains in parallel, so the slowest sets it.
+    let mut ideal = 0.0f64;
+    let mut slowest = String::new();
+    for d in &r.domains {
+        let t = d.requests.saturating_sub(1) as f64 * d.interval_secs;
+        if t > ideal {
+            ideal = t;
+            slowest = format!(
+                "{} ({} requests at {:.2}s)",
+                d.domain, d.requests, d.interval_secs
+            );
+        }
+    }
+    let actual = took.as_secs_f64();
+    let sum: f64 = r
+        .domains
+        .iter()
+        .map(|d| d.requests.saturating_sub(1) as f64 * d.interval_secs)
+        .sum();
+    println!(
+        "politeness (on, {rate} req/s per association + robots Crawl-delay, 10 domains in parallel): ideal {ideal:.2}s (slowest {slowest}), actual {actual:.2}s, efficiency {:.3}; sequential would need {sum:.1}s",
+        ideal / actual
+    );
+    server.shutdown().await;
+}
+
+fn main() {
+    // `cargo bench -- <filter>` passes arguments; run everything unless a
+    // name is given.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if want("extract") {
+        bench_extract(env_usize("NAM_BENCH_MEMBERS", 2000));
+    }
+    if want("crawl") {
+        rt.block_on(bench_crawl_engine(env_usize("NAM_BENCH_MEMBERS", 2000)));
+    }
+    if want("politeness") {
+        rt.block_on(bench_politeness(env_usize("NAM_BENCH_POLITE_MEMBERS", 120), 5.0));
+    }
+}

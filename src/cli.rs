@@ -1,0 +1,649 @@
+//! Command-line interface: argument types and the dispatcher `main` calls.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Paths};
+use crate::export::Format;
+use crate::secrets::{KeySource, Secrets};
+use crate::store::{self, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nam",
+    version,
+    about = "A terminal workbench for B2B company intelligence",
+    long_about = "nam crawls trade-association member directories politely, turns pages into \
+company, contact and event records with provenance, resolves duplicates, and exports \
+CRM-ready files. Everything lives in one local SQLite file.\n\nRun `nam` alone to open the \
+TUI on the default database, or `nam demo` to try it on a generated loopback world."
+)]
+pub struct Cli {
+    /// Database file (default: the OS data directory, see `nam doctor`).
+    #[arg(long, global = true, env = "NAM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Config file (default: the OS config directory; written with comments on first run).
+    #[arg(long, global = true, env = "NAM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal UI (the default when no command is given).
+    Tui,
+    /// Run the whole pipeline on a generated loopback world, then open the TUI.
+    Demo(DemoArgs),
+    /// Run the pipeline: gatekeeper, discovery, classification, extraction.
+    Run(RunArgs),
+    /// Extract companies from one saved page or URL; prints JSON lines.
+    Extract(crate::extract::cli::ExtractArgs),
+    /// Explain robots.txt verdicts for URLs.
+    Robots(crate::crawl::robots::RobotsArgs),
+    /// Serve the generated fixture world on loopback, or print its ground truth.
+    Fixtures(crate::fixture_site::cli::FixturesArgs),
+    /// List URLs that failed after their retries.
+    DeadLetters {
+        /// Include letters already re-queued.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Import companies from a CSV file (header row required; a name column is mandatory).
+    Import(ImportArgs),
+    /// Export companies and association listings to CSV and/or Parquet.
+    Export(ExportArgs),
+    /// Manage provider API keys in the OS keyring.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Check the installation: paths, config, database, keyring.
+    Doctor,
+    /// List recent jobs with their status and phase.
+    Jobs {
+        /// How many jobs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Crawl and extract, print the summary, and exit (no TUI).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Companies in the generated world.
+    #[arg(long, default_value_t = 120)]
+    pub members: usize,
+    /// World seed: same seed, same world.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Use per-association CSS selectors instead of the generic extractor.
+    #[arg(long)]
+    pub with_selectors: bool,
+    /// Skip rate limits and Crawl-delay (robots.txt is still honoured). For tests.
+    #[arg(long, hide = true)]
+    pub no_politeness: bool,
+    /// How progress is shown.
+    #[arg(long, value_enum, default_value_t = crate::pipeline::progress::EventFormat::Human)]
+    pub events: crate::pipeline::progress::EventFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Association codes to crawl (repeatable; default: all configured).
+    #[arg(long = "association", short = 'a', value_name = "CODE")]
+    pub associations: Vec<String>,
+    /// Extra start URL of a site nam has no configuration for (repeatable).
+    #[arg(long = "seed-url", value_name = "URL")]
+    pub seed_urls: Vec<String>,
+    /// Use the associations in this TOML file instead of the configured ones.
+    #[arg(long, value_name = "FILE")]
+    pub associations_file: Option<PathBuf>,
+    /// Stop after N page requests.
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<usize>,
+    /// Fetch robots.txt only and print what would be fetched.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ignore stored ETag/Last-Modified and the robots.txt cache: fetch everything.
+    #[arg(long)]
+    pub force_full: bool,
+    /// Put URLs from the dead-letter table back into the frontier first.
+    #[arg(long)]
+    pub retry_dead_letters: bool,
+    /// Send hosts ending in SUFFIX to ADDR, e.g. `example=127.0.0.1:8080` for
+    /// `nam fixtures serve` (testing against loopback).
+    #[arg(long, value_name = "SUFFIX=ADDR")]
+    pub resolve: Option<String>,
+    /// How progress is shown.
+    #[arg(long, value_enum, default_value_t = crate::pipeline::progress::EventFormat::Human)]
+    pub events: crate::pipeline::progress::EventFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV file with a header row.
+    pub file: PathBuf,
+    /// Association code recorded for rows without an `association` column.
+    #[arg(long, default_value = "IMPORT")]
+    pub association: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format; repeat for several.
+    #[arg(long = "format", value_enum, default_values_t = [Format::Csv, Format::Parquet])]
+    pub formats: Vec<Format>,
+    /// Output directory (default: `export.out_dir` from the config, `exports`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Store a key. Reads it from standard input (typed without echo on a terminal).
+    Set {
+        /// Provider name (see `nam keys list`).
+        provider: String,
+    },
+    /// Show which providers have keys (masked) and where they come from.
+    List,
+    /// Delete a stored key.
+    Delete { provider: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database (or migrate it to the current schema).
+    Init,
+    /// Copy the database to FILE with SQLite's online backup API.
+    Backup { file: PathBuf },
+    /// Replace the database with the backup in FILE (the current one is saved first).
+    Restore { file: PathBuf },
+    /// Check integrity without changing anything; exits non-zero on problems.
+    Check,
+    /// Row counts per table.
+    Stats,
+}
+
+/// Everything a command needs to know about where things are.
+pub struct Env {
+    pub paths: Paths,
+}
+
+impl Env {
+    pub fn new(cli: &Cli) -> Result<Self> {
+        Ok(Self {
+            paths: Paths::resolve(cli.db.as_deref(), cli.config.as_deref())?,
+        })
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        Config::load_or_init(&self.paths.config)
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        Store::open(&self.paths.db)
+    }
+}
+
+/// Runs the parsed command line. `main` prints the error and sets the exit code.
+pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
+    match cli.command {
+        None | Some(Command::Tui) => {
+            let cfg = env.config()?;
+            crate::tui::run(&env.paths.db, cfg.export.out_dir.clone()).await
+        }
+        Some(Command::Demo(args)) => cmd_demo(&env, cli.db.is_some(), &args).await,
+        Some(Command::Run(args)) => cmd_run(&env, &args).await,
+        Some(Command::Extract(args)) => crate::extract::cli::run(args).await,
+        Some(Command::Robots(args)) => {
+            let mut out = std::io::stdout();
+            crate::crawl::robots::cli(args, &mut out).await?;
+            Ok(())
+        }
+        Some(Command::Fixtures(args)) => crate::fixture_site::cli::run(args).await,
+        Some(Command::DeadLetters { all }) => cmd_dead_letters(&env, all),
+        Some(Command::Import(args)) => cmd_import(&env, &args),
+        Some(Command::Export(args)) => cmd_export(&env, &args),
+        Some(Command::Keys(cmd)) => tokio::task::spawn_blocking(move || cmd_keys(cmd)).await?,
+        Some(Command::Db(cmd)) => cmd_db(&env, cmd),
+        Some(Command::Doctor) => cmd_doctor(&env),
+        Some(Command::Jobs { limit }) => cmd_jobs(&env, limit),
+    }
+}
+
+fn print_summary(s: &crate::pipeline::RunSummary) {
+    let c = &s.crawl;
+    println!("job {}", s.job_id);
+    for d in &c.domains {
+        println!(
+            "  {:<24} {:<18} {:>5} requests{}",
+            d.domain,
+            d.verdict,
+            d.requests,
+            d.reason
+                .as_deref()
+                .map(|r| format!("  ({r})"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "crawl: {} requests, {} pages, delta new {} changed {} unchanged {} deleted {}, {} robots-skipped, {} login walls, {} retries, {} dead letters, {:.1}s",
+        c.requests,
+        c.pages_stored + c.not_modified,
+        c.delta.new,
+        c.delta.changed,
+        c.delta.unchanged,
+        c.delta.deleted,
+        c.robots_skipped,
+        c.login_walls,
+        c.retries,
+        c.dead_letters,
+        c.elapsed_ms as f64 / 1000.0
+    );
+    if c.stopped_at_max_pages {
+        println!("crawl stopped at --max-pages; run again to continue from the frontier");
+    }
+    if let Some(e) = &s.extract {
+        println!(
+            "extract: {} pages, {} member records ({} profiles merged), {} events, {} participants",
+            e.pages, e.members, e.profiles_merged, e.events, e.participants
+        );
+    }
+    println!(
+        "store: {} companies, {} association listings",
+        s.companies, s.memberships
+    );
+    if !s.skipped_phases.is_empty() {
+        println!("not run (later releases): {}", s.skipped_phases.join(", "));
+    }
+}
+
+async fn cmd_demo(env: &Env, db_given: bool, args: &DemoArgs) -> Result<()> {
+    let cfg = env.config()?;
+    let db = if db_given {
+        env.paths.db.clone()
+    } else {
+        crate::pipeline::demo_db_path(&env.paths.data_dir)
+    };
+    if let Some(dir) = db.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let req = crate::pipeline::demo::DemoRequest {
+        db: db.clone(),
+        members: args.members,
+        seed: args.seed,
+        with_selectors: args.with_selectors,
+        politeness: !args.no_politeness,
+    };
+    eprintln!(
+        "demo: serving a generated world of {} companies on 127.0.0.1 and crawling it into {}",
+        args.members,
+        db.display()
+    );
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let reporter = crate::pipeline::progress::spawn_reporter(rx, args.events);
+    let result = crate::pipeline::demo::run_demo(&cfg, &req, Some(tx)).await;
+    let _ = reporter.await;
+    let (summary, _port) = result?;
+    print_summary(&summary);
+    if args.no_tui {
+        return Ok(());
+    }
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "not a terminal: skipping the TUI (open it with `nam tui --db {}`)",
+            db.display()
+        );
+        return Ok(());
+    }
+    crate::tui::run(&db, cfg.export.out_dir.clone()).await
+}
+
+async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
+    let cfg = env.config()?;
+    let associations = match &args.associations_file {
+        Some(f) => {
+            let all = crate::config::AssociationsFile::load(f)?.associations;
+            if args.associations.is_empty() {
+                all
+            } else {
+                all.into_iter()
+                    .filter(|a| {
+                        args.associations
+                            .iter()
+                            .any(|c| c.eq_ignore_ascii_case(&a.code))
+                    })
+                    .collect()
+            }
+        }
+        None if args.associations.is_empty() && !args.seed_urls.is_empty() => Vec::new(),
+        None => crate::pipeline::select_associations(&cfg, &args.associations)?,
+    };
+    if associations.is_empty() && args.seed_urls.is_empty() {
+        bail!("nothing to crawl: no association matched and no --seed-url given");
+    }
+    let resolve = match &args.resolve {
+        None => None,
+        Some(r) => {
+            let (suffix, addr) = r.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--resolve {r:?}: expected SUFFIX=ADDR, e.g. example=127.0.0.1:8080"
+                )
+            })?;
+            let addr: std::net::SocketAddr = addr
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--resolve {r:?}: bad address {addr:?}: {e}"))?;
+            Some(crate::crawl::ResolveOverride {
+                host_suffixes: vec![suffix.to_string()],
+                addr,
+            })
+        }
+    };
+    let req = crate::pipeline::RunRequest {
+        db: env.paths.db.clone(),
+        kind: "run".into(),
+        crawl: crate::crawl::CrawlOptions {
+            associations,
+            seed_urls: args.seed_urls.clone(),
+            max_pages: args.max_pages,
+            dry_run: args.dry_run,
+            force_full: args.force_full,
+            retry_dead_letters: args.retry_dead_letters,
+            resolve,
+            ..Default::default()
+        },
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let reporter = crate::pipeline::progress::spawn_reporter(rx, args.events);
+    let result = crate::pipeline::run(&cfg, req, Some(tx)).await;
+    let _ = reporter.await;
+    let summary = result?;
+    if args.dry_run {
+        println!("dry run: robots.txt fetched, nothing else requested");
+        for p in &summary.crawl.planned {
+            println!(
+                "{:<10} {}  ({})",
+                if p.allowed { "would get" } else { "would skip" },
+                p.url,
+                p.reason
+            );
+        }
+        return Ok(());
+    }
+    print_summary(&summary);
+    Ok(())
+}
+
+fn cmd_dead_letters(env: &Env, all: bool) -> Result<()> {
+    let store = Store::open_readonly(&env.paths.db)?;
+    let letters = store.dead_letters(all)?;
+    if letters.is_empty() {
+        println!("no dead letters");
+        return Ok(());
+    }
+    for d in letters {
+        println!(
+            "{:<5} {:>3} tries  {}  {}{}",
+            d.status_code
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            d.attempts,
+            d.url,
+            d.error,
+            if d.requeued_at.is_some() {
+                "  (re-queued)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!("re-queue them with `nam run --retry-dead-letters`");
+    Ok(())
+}
+
+fn cmd_import(env: &Env, args: &ImportArgs) -> Result<()> {
+    let mut store = env.open_store()?;
+    let report = crate::import::import_csv(&mut store, &args.file, &args.association)?;
+    for (line, problem) in &report.skipped {
+        eprintln!("{}:{line}: skipped: {problem}", args.file.display());
+    }
+    println!(
+        "imported {} rows from {} into {} ({} skipped)",
+        report.imported,
+        args.file.display(),
+        env.paths.db.display(),
+        report.skipped.len()
+    );
+    if !report.skipped.is_empty() {
+        bail!(
+            "{} rows were skipped; the good rows were imported",
+            report.skipped.len()
+        );
+    }
+    Ok(())
+}
+
+fn cmd_export(env: &Env, args: &ExportArgs) -> Result<()> {
+    let out = match &args.out {
+        Some(o) => o.clone(),
+        None => env.config()?.export.out_dir,
+    };
+    let store = Store::open_readonly(&env.paths.db)?;
+    let files = crate::export::export_all(&store, &args.formats, &out)?;
+    for f in files {
+        println!("{:>8} rows  {}", f.rows, f.path.display());
+    }
+    Ok(())
+}
+
+/// Reads a secret: without echo from a terminal, else one line from stdin.
+fn read_secret(prompt: &str) -> Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        return Ok(line.trim().to_owned());
+    }
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    crossterm::terminal::enable_raw_mode()?;
+    let mut secret = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => match k.code {
+                KeyCode::Enter => break Ok(()),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err(anyhow::anyhow!("cancelled"));
+                }
+                KeyCode::Char(c) => secret.push(c),
+                KeyCode::Backspace => {
+                    secret.pop();
+                }
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(e) => break Err(e.into()),
+        }
+    };
+    crossterm::terminal::disable_raw_mode()?;
+    eprintln!();
+    result.map(|()| secret)
+}
+
+fn cmd_keys(cmd: KeysCommand) -> Result<()> {
+    let secrets = Secrets::detect();
+    match cmd {
+        KeysCommand::Set { provider } => {
+            let key = read_secret(&format!("API key for {provider}: "))?;
+            secrets.set(&provider, &key)?;
+            println!(
+                "stored the {provider} key ({}) in the {}",
+                crate::secrets::mask(&key),
+                secrets.backend().describe()
+            );
+        }
+        KeysCommand::List => {
+            println!("key store: {}", secrets.backend().describe());
+            for (provider, found) in secrets.list()? {
+                match found {
+                    Some((masked, KeySource::Keyring)) => {
+                        println!("  {provider:<16} {masked}  (keyring)")
+                    }
+                    Some((masked, KeySource::Env(var))) => {
+                        println!("  {provider:<16} {masked}  (env {var})")
+                    }
+                    None => println!("  {provider:<16} -"),
+                }
+            }
+        }
+        KeysCommand::Delete { provider } => {
+            if secrets.delete(&provider)? {
+                println!("deleted the {provider} key");
+            } else {
+                println!("no stored key for {provider}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_check(report: &store::CheckReport) {
+    println!(
+        "{}: schema version {} (this nam: {})",
+        report.path.display(),
+        report.schema_version,
+        store::schema_version()
+    );
+    for p in &report.problems {
+        println!("  problem: {p}");
+    }
+}
+
+fn cmd_db(env: &Env, cmd: DbCommand) -> Result<()> {
+    let db = &env.paths.db;
+    match cmd {
+        DbCommand::Init => {
+            let store = env.open_store()?;
+            println!(
+                "database {} ready (schema {}, journal {})",
+                db.display(),
+                store.applied_migrations()?,
+                store.journal_mode()?
+            );
+        }
+        DbCommand::Backup { file } => {
+            let store = Store::open_readonly(db)?;
+            store.backup_to(&file)?;
+            println!("backed up {} to {}", db.display(), file.display());
+        }
+        DbCommand::Restore { file } => {
+            let mut store = env.open_store()?;
+            let saved = store.restore_from(&file)?;
+            println!(
+                "restored {} from {}; the previous content is saved in {}",
+                db.display(),
+                file.display(),
+                saved.display()
+            );
+        }
+        DbCommand::Check => {
+            let report = store::check(db)?;
+            print_check(&report);
+            if !report.is_ok() {
+                bail!(
+                    "{} failed its check ({} problems)",
+                    db.display(),
+                    report.problems.len()
+                );
+            }
+            println!("ok");
+        }
+        DbCommand::Stats => {
+            let store = Store::open_readonly(db)?;
+            for (table, n) in store.stats()? {
+                println!("{table:<26} {n:>10}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cmd_jobs(env: &Env, limit: usize) -> Result<()> {
+    let store = Store::open_readonly(&env.paths.db)?;
+    let jobs = store.jobs(limit)?;
+    if jobs.is_empty() {
+        println!("no jobs yet");
+    }
+    for j in jobs {
+        println!(
+            "#{:<5} {:<8} {:<10} phase {:<15} started {}{}",
+            j.id,
+            j.kind,
+            j.status,
+            j.phase.as_deref().unwrap_or("-"),
+            j.created_at,
+            j.error.map(|e| format!("  error: {e}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn cmd_doctor(env: &Env) -> Result<()> {
+    let mut problems = 0;
+    println!("nam {}", env!("CARGO_PKG_VERSION"));
+    println!("database  {}", env.paths.db.display());
+    println!("config    {}", env.paths.config.display());
+    println!("logs      {}", env.paths.log_dir.display());
+    match env.config() {
+        Ok(_) => println!("config    ok"),
+        Err(e) => {
+            problems += 1;
+            println!("config    PROBLEM: {e:#}");
+        }
+    }
+    if env.paths.db.exists() {
+        match store::check(&env.paths.db) {
+            Ok(r) if r.is_ok() => println!("database  ok (schema {})", r.schema_version),
+            Ok(r) => {
+                problems += 1;
+                print_check(&r);
+            }
+            Err(e) => {
+                problems += 1;
+                println!("database  PROBLEM: {e:#}");
+            }
+        }
+    } else {
+        println!("database  not created yet (run `nam db init` or `nam demo`)");
+    }
+    match crate::config::AssociationsFile::bundled() {
+        Ok(f) => println!("associations  {} bundled", f.associations.len()),
+        Err(e) => {
+            problems += 1;
+            println!("associations  PROBLEM: {e:#}");
+        }
+    }
+    let secrets = Secrets::detect();
+    println!("keys      {}", secrets.backend().describe());
+    if problems > 0 {
+        bail!("{problems} problem(s) found");
+    }
+    Ok(())
+}
+
+/// Resolves a possibly relative path against the current directory, for messages.
+pub fn display_path(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}

@@ -1,0 +1,115 @@
+//! `nam extract FILE_OR_URL`: extract one page and print one JSON object per
+//! company, to debug a layout in one command.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+
+use super::{ExtractContext, extract_page};
+use crate::config::AssociationsFile;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExtractArgs {
+    /// A saved HTML/JSON file or an http(s) URL.
+    #[arg(value_name = "FILE_OR_URL")]
+    pub input: String,
+    /// URL the page was served from (resolves relative links; tells own-site links apart).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Association code: use its configured selectors and name.
+    #[arg(long, value_name = "CODE")]
+    pub association: Option<String>,
+}
+
+/// Decodes a page body (see [`crate::crawl::charset::decode`]).
+pub fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
+    crate::crawl::charset::decode(bytes, content_type).0
+}
+
+async fn fetch(url: &str) -> Result<(Vec<u8>, Option<String>, String)> {
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("nam/", env!("CARGO_PKG_VERSION")))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("fetching {url}"))?;
+    let status = resp.status();
+    if !status.is_success() {
+        bail!("fetching {url}: HTTP {status}");
+    }
+    let final_url = resp.url().to_string();
+    let ct = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = resp
+        .bytes()
+        .await
+        .with_context(|| format!("reading {url}"))?;
+    Ok((bytes.to_vec(), ct, final_url))
+}
+
+pub async fn run(args: ExtractArgs) -> Result<()> {
+    let is_url = args.input.starts_with("http://") || args.input.starts_with("https://");
+    let (body, source) = if is_url {
+        url::Url::parse(&args.input).with_context(|| format!("bad URL {:?}", args.input))?;
+        let (bytes, ct, final_url) = fetch(&args.input).await?;
+        (decode_body(&bytes, ct.as_deref()), final_url)
+    } else {
+        let path = std::path::Path::new(&args.input);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let src = url::Url::from_file_path(&abs)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| args.input.clone());
+        (decode_body(&bytes, None), src)
+    };
+    if let Some(b) = &args.base_url {
+        url::Url::parse(b).with_context(|| format!("bad --base-url {b:?}"))?;
+    }
+    let page_url = args.base_url.clone().unwrap_or(source.clone());
+    let mut ctx = ExtractContext {
+        association: args.association.clone(),
+        ..Default::default()
+    };
+    if let Some(code) = &args.association {
+        let bundled = AssociationsFile::parse(crate::config::BUNDLED_ASSOCIATIONS)?;
+        if let Some(a) = bundled
+            .associations
+            .iter()
+            .find(|a| a.code.eq_ignore_ascii_case(code))
+        {
+            ctx.association_name = Some(a.name.clone());
+            ctx.association_base_url = Some(a.base_url.clone());
+            ctx.selectors = a.selectors.clone();
+        }
+    }
+    let ex = tokio::task::spawn_blocking(move || extract_page(&body, &page_url, &ctx)).await?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for m in &ex.members {
+        let line = json!({
+            "name": m.name, "website": m.website, "domain": m.domain, "phone": m.phone,
+            "street": m.street, "city": m.city, "state": m.state, "zip": m.postal_code,
+            "country": m.country, "membership": m.membership_type, "confidence": m.confidence,
+            "source": m.source_url,
+        });
+        writeln!(out, "{line}")?;
+    }
+    for e in &ex.events {
+        eprintln!(
+            "event: {} ({} – {}), {} participants",
+            e.name,
+            e.start_date.as_deref().unwrap_or("?"),
+            e.end_date.as_deref().unwrap_or("?"),
+            e.participants.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,356 @@
+//! DOM helpers: noise detection, and flattening a record's nodes into text
+//! lines and links.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Node};
+
+use super::sanitize::clean_text;
+
+/// One visual line of a record.
+#[derive(Debug, Clone, Default)]
+pub struct Line {
+    pub text: String,
+    /// Inside h1-h6, strong, b or a `*name*`/`*title*` class.
+    pub strong: bool,
+    /// Href of the link this line is in (raw).
+    pub href: Option<String>,
+    /// Lower-cased class names / itemprop of enclosing elements inside the record.
+    pub hint: String,
+    /// Column index when inside a table cell.
+    pub cell: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+/// A record's nodes flattened.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub lines: Vec<Line>,
+    pub links: Vec<Link>,
+}
+
+impl Block {
+    pub fn text_len(&self) -> usize {
+        self.lines.iter().map(|l| l.text.len()).sum()
+    }
+}
+
+const SKIP_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "select", "option", "button",
+    "input", "textarea", "head", "object", "canvas",
+];
+
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "ul",
+    "br",
+    "caption",
+    "body",
+    "html",
+];
+
+const NOISE_TAGS: &[&str] = &["nav", "header", "footer", "aside", "form"];
+
+const NOISE_TOKENS: &[&str] = &[
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "main-menu",
+    "mainmenu",
+    "site-header",
+    "siteheader",
+    "site-footer",
+    "sitefooter",
+    "footer",
+    "page-footer",
+    "header",
+    "page-header",
+    "masthead",
+    "sidebar",
+    "side-bar",
+    "breadcrumb",
+    "breadcrumbs",
+    "social",
+    "social-links",
+    "socials",
+    "share",
+    "sharing",
+    "cookie",
+    "cookies",
+    "cookie-banner",
+    "pagination",
+    "pager",
+    "skip-link",
+    "topbar",
+    "top-bar",
+    "utility-nav",
+    "subnav",
+    "widget",
+    "banner",
+];
+
+const NOISE_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+];
+
+/// Whether an element is page chrome (navigation, header, footer, sidebar,
+/// social links, cookie banner, pagination) rather than content.
+pub fn is_noise(el: &ElementRef<'_>) -> bool {
+    let v = el.value();
+    let name = v.name();
+    if NOISE_TAGS.contains(&name) || SKIP_TAGS.contains(&name) {
+        return true;
+    }
+    if v.attr("role")
+        .is_some_and(|r| NOISE_ROLES.contains(&r.to_ascii_lowercase().as_str()))
+    {
+        return true;
+    }
+    if v.attr("aria-hidden") == Some("true") || v.attr("hidden").is_some() {
+        return true;
+    }
+    let tok = |t: &str| NOISE_TOKENS.contains(&t.to_ascii_lowercase().as_str());
+    v.classes().any(tok) || v.id().is_some_and(tok)
+}
+
+pub fn is_skip(name: &str) -> bool {
+    SKIP_TAGS.contains(&name)
+}
+
+pub fn is_block(name: &str) -> bool {
+    BLOCK_TAGS.contains(&name)
+}
+
+struct Builder<'b> {
+    block: Block,
+    cur: String,
+    cur_strong: bool,
+    cur_href: Option<String>,
+    cur_hint: String,
+    cur_cell: Option<usize>,
+    _p: std::marker::PhantomData<&'b ()>,
+}
+
+#[derive(Clone, Default)]
+struct Ctx {
+    strong: bool,
+    href: Option<String>,
+    hint: String,
+    cell: Option<usize>,
+}
+
+impl Builder<'_> {
+    fn flush(&mut self) {
+        let t = clean_text(&self.cur);
+        if !t.is_empty() {
+            self.block.lines.push(Line {
+                text: t,
+                strong: self.cur_strong,
+                href: self.cur_href.take(),
+                hint: std::mem::take(&mut self.cur_hint),
+                cell: self.cur_cell,
+            });
+        }
+        self.cur.clear();
+        self.cur_strong = false;
+        self.cur_href = None;
+        self.cur_hint.clear();
+        self.cur_cell = None;
+    }
+
+    fn text(&mut self, t: &str, ctx: &Ctx) {
+        if t.trim().is_empty() {
+            if !self.cur.is_empty() {
+                self.cur.push(' ');
+            }
+            return;
+        }
+        if self.cur.trim().is_empty() {
+            self.cur_strong = ctx.strong;
+            self.cur_hint = ctx.hint.clone();
+            self.cur_cell = ctx.cell;
+        } else {
+            self.cur_strong &= ctx.strong;
+        }
+        if self.cur_href.is_none() {
+            self.cur_href = ctx.href.clone();
+        }
+        self.cur.push_str(t);
+    }
+
+    fn walk(&mut self, node: NodeRef<'_, Node>, ctx: &Ctx, skip_noise: bool, depth: usize) {
+        if depth > 200 {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => self.text(&t.text, ctx),
+            Node::Element(e) => {
+                let name = e.name();
+                if is_skip(name) {
+                    return;
+                }
+                if skip_noise
+                    && let Some(er) = ElementRef::wrap(node)
+                    && is_noise(&er)
+                {
+                    return;
+                }
+                let block = is_block(name);
+                if block {
+                    self.flush();
+                }
+                let mut c = ctx.clone();
+                let classes: Vec<&str> = e.classes().collect();
+                let mut hint_parts: Vec<String> =
+                    classes.iter().map(|c| c.to_ascii_lowercase()).collect();
+                if let Some(p) = e.attr("itemprop") {
+                    hint_parts.push(p.to_ascii_lowercase());
+                }
+                if !hint_parts.is_empty() {
+                    if !c.hint.is_empty() {
+                        c.hint.push(' ');
+                    }
+                    c.hint.push_str(&hint_parts.join(" "));
+                }
+                if matches!(
+                    name,
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
+                ) || hint_parts
+                    .iter()
+                    .any(|h| h.contains("name") || h.contains("title"))
+                {
+                    c.strong = true;
+                }
+                if name == "a"
+                    && let Some(h) = e.attr("href")
+                {
+                    let text: String = ElementRef::wrap(node)
+                        .map(|er| er.text().collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default();
+                    self.block.links.push(Link {
+                        href: h.trim().to_owned(),
+                        text: clean_text(&text),
+                    });
+                    c.href = Some(h.trim().to_owned());
+                    // A link starts its own line fragment so its href is its own.
+                    if !self.cur.trim().is_empty() && self.cur_href.is_none() {
+                        self.flush();
+                    }
+                }
+                if matches!(name, "td" | "th") {
+                    c.cell = Some(cell_index(node));
+                }
+                for child in node.children() {
+                    self.walk(child, &c, skip_noise, depth + 1);
+                }
+                if block || name == "a" {
+                    self.flush();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Index of a td/th among its row's cells (colspan ignored).
+pub fn cell_index(node: NodeRef<'_, Node>) -> usize {
+    node.prev_siblings()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "td" | "th"))
+        })
+        .count()
+}
+
+/// Flattens sibling nodes (one record) into lines and links. Noise subtrees
+/// are skipped when `skip_noise`.
+pub fn block_of(nodes: &[NodeRef<'_, Node>], skip_noise: bool) -> Block {
+    let mut b = Builder {
+        block: Block::default(),
+        cur: String::new(),
+        cur_strong: false,
+        cur_href: None,
+        cur_hint: String::new(),
+        cur_cell: None,
+        _p: std::marker::PhantomData,
+    };
+    let ctx = Ctx::default();
+    for n in nodes {
+        b.walk(*n, &ctx, skip_noise, 0);
+    }
+    b.flush();
+    b.block
+}
+
+/// All text of noise regions (header/footer/nav/sidebar), for recognizing the
+/// site's own contact details.
+pub fn noise_text(root: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    collect_noise(*root, &mut out, 0);
+    out
+}
+
+fn collect_noise(node: NodeRef<'_, Node>, out: &mut String, depth: usize) {
+    if depth > 200 {
+        return;
+    }
+    if let Some(er) = ElementRef::wrap(node) {
+        if is_skip(er.value().name()) {
+            return;
+        }
+        if is_noise(&er) {
+            for t in er.text() {
+                out.push_str(t);
+                out.push('\n');
+            }
+            return;
+        }
+    }
+    for c in node.children() {
+        collect_noise(c, out, depth + 1);
+    }
+}

@@ -1,0 +1,406 @@
+//! Extraction: turns stored pages into member records, events and
+//! participants, with provenance on every field.
+//!
+//! [`extract_page`] is pure (no I/O): it picks the configured selectors when
+//! present, structured data (microdata, JSON-LD, JSON bodies) when the page has
+//! it, and otherwise the generic extractor, which finds the repeated record
+//! structure of any listing layout. [`run_extraction`] is the EXTRACTION phase
+//! over the store.
+
+pub mod classify;
+pub mod cli;
+pub mod configured;
+pub mod dom;
+pub mod events;
+pub mod generic;
+pub mod json;
+pub mod microdata;
+pub mod normalize;
+pub mod profile;
+mod run;
+pub mod sanitize;
+
+use std::collections::HashSet;
+
+use scraper::{Html, Selector};
+
+use crate::config::Selectors;
+use crate::model::{EventRecord, FieldProvenance, MemberRecord, PageType};
+use normalize::{
+    name_key, normalize_email, normalize_phone, normalize_website, registrable_domain,
+};
+use sanitize::clean_text;
+
+pub use run::{ExtractReport, run_extraction};
+
+/// What the caller knows about a page.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractContext {
+    /// Association code stamped on the records.
+    pub association: Option<String>,
+    /// Association display name (records naming the association itself are dropped).
+    pub association_name: Option<String>,
+    /// The association's own site; its domain is "own" like the page's.
+    pub association_base_url: Option<String>,
+    pub selectors: Option<Selectors>,
+    /// From classification; `None` = guess.
+    pub page_type: Option<PageType>,
+}
+
+/// Everything read from one page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extraction {
+    pub members: Vec<MemberRecord>,
+    pub events: Vec<EventRecord>,
+    /// Member profile pages linked from the records.
+    pub profile_links: Vec<String>,
+    /// Further listing pages (pagination, A–Z letters, JSON `next`).
+    pub next_pages: Vec<String>,
+    /// What the page was treated as.
+    pub page_type: Option<PageType>,
+}
+
+/// A record before normalization into a [`MemberRecord`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Draft {
+    pub name: Option<String>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub membership_type: Option<String>,
+    pub profile_url: Option<String>,
+    pub booth: Option<String>,
+}
+
+/// Page-level facts the extractors share.
+#[derive(Debug, Clone, Default)]
+pub struct PageCtx {
+    pub source_url: String,
+    pub base: Option<url::Url>,
+    pub own_domains: Vec<String>,
+    /// Phones found in header/footer/nav: the site's own.
+    pub noise_phones: HashSet<String>,
+    pub own_name_key: Option<String>,
+    pub association: String,
+}
+
+impl PageCtx {
+    pub fn new(url: &str, ctx: &ExtractContext) -> Self {
+        let base = url::Url::parse(url).ok();
+        let mut own_domains = Vec::new();
+        for u in [Some(url), ctx.association_base_url.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(d) = registrable_domain(u)
+                && !own_domains.contains(&d)
+            {
+                own_domains.push(d);
+            }
+        }
+        PageCtx {
+            source_url: url.to_owned(),
+            base,
+            own_domains,
+            noise_phones: HashSet::new(),
+            own_name_key: ctx.association_name.as_deref().map(name_key),
+            association: ctx.association.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn is_own_domain(&self, d: &str) -> bool {
+        self.own_domains.iter().any(|o| o == d)
+    }
+
+    pub fn is_own_email(&self, e: &str) -> bool {
+        e.rsplit('@')
+            .next()
+            .is_some_and(|d| registrable_domain(d).is_some_and(|r| self.is_own_domain(&r)))
+    }
+
+    pub fn is_own_name(&self, n: &str) -> bool {
+        self.own_name_key
+            .as_deref()
+            .is_some_and(|k| !k.is_empty() && name_key(n) == k)
+    }
+
+    fn learn_noise(&mut self, doc: &Html) {
+        let text = dom::noise_text(doc.root_element());
+        for p in normalize::phone::find_phones(&text) {
+            if let Some(n) = normalize_phone(p) {
+                self.noise_phones.insert(n);
+            }
+        }
+    }
+}
+
+/// Builds the final record: cleans and normalizes every field and gives each
+/// value its provenance.
+pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Option<MemberRecord> {
+    let name = clean_text(d.name.as_deref()?);
+    let name = name
+        .trim_matches(|c: char| c == ',' || c == '-' || c == '|' || c.is_whitespace())
+        .to_owned();
+    if name.is_empty() || name.len() > 200 || name_key(&name).is_empty() {
+        return None;
+    }
+    let opt = |s: Option<String>| s.map(|v| clean_text(&v)).filter(|v| !v.is_empty());
+    let website = d
+        .website
+        .and_then(|w| normalize_website(&w, pc.base.as_ref()));
+    let domain = website.as_deref().and_then(registrable_domain);
+    let (website, domain) = match domain {
+        Some(dm) if !pc.is_own_domain(&dm) => (website, Some(dm)),
+        _ => (None, None),
+    };
+    let phone = d.phone.and_then(|p| {
+        normalize_phone(&p).or_else(|| Some(clean_text(&p)).filter(|s| !s.is_empty()))
+    });
+    let email = d.email.and_then(|e| normalize_email(&e));
+    let state_country = d.state.as_deref().and_then(normalize::address::state_code);
+    let state = match state_country {
+        Some((c, _)) => Some(c.to_owned()),
+        None => opt(d.state),
+    };
+    let postal = d
+        .postal_code
+        .map(|p| match normalize::address::postal_code(&p) {
+            Some((z, _)) => z,
+            None => clean_text(&p),
+        });
+    let country = opt(d.country).or_else(|| state_country.map(|(_, c)| c.to_owned()));
+    let profile_url = d
+        .profile_url
+        .and_then(|u| normalize_website(&u, pc.base.as_ref()));
+    let mut rec = MemberRecord {
+        association: pc.association.clone(),
+        name,
+        website,
+        domain,
+        phone,
+        email,
+        street: opt(d.street),
+        city: opt(d.city),
+        state,
+        postal_code: postal.filter(|p| !p.is_empty()),
+        country,
+        membership_type: opt(d.membership_type),
+        profile_url,
+        source_url: pc.source_url.clone(),
+        extractor: extractor.to_owned(),
+        confidence: confidence.clamp(0.0, 1.0),
+        provenance: Default::default(),
+    };
+    stamp_provenance(&mut rec, extractor, chrono::Utc::now());
+    Some(rec)
+}
+
+/// Names of the fields of a record that hold a value.
+pub fn present_fields(r: &MemberRecord) -> Vec<&'static str> {
+    let f: [(&str, bool); 13] = [
+        ("name", !r.name.is_empty()),
+        ("website", r.website.is_some()),
+        ("domain", r.domain.is_some()),
+        ("phone", r.phone.is_some()),
+        ("email", r.email.is_some()),
+        ("street", r.street.is_some()),
+        ("city", r.city.is_some()),
+        ("state", r.state.is_some()),
+        ("postal_code", r.postal_code.is_some()),
+        ("country", r.country.is_some()),
+        ("membership_type", r.membership_type.is_some()),
+        ("profile_url", r.profile_url.is_some()),
+        ("association", !r.association.is_empty()),
+    ];
+    f.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect()
+}
+
+/// Gives every present field without provenance an entry from this extractor.
+pub fn stamp_provenance(
+    rec: &mut MemberRecord,
+    extractor: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    for f in present_fields(rec) {
+        rec.provenance
+            .entry(f.to_owned())
+            .or_insert_with(|| FieldProvenance {
+                source_url: rec.source_url.clone(),
+                extractor: extractor.to_owned(),
+                at,
+                confidence: rec.confidence,
+            });
+    }
+}
+
+fn looks_like_json(body: &str) -> bool {
+    let t = body.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with('{') || t.starts_with('[')
+}
+
+/// Extracts everything from one page. Pure: no I/O, never panics on any input.
+pub fn extract_page(body: &str, url: &str, ctx: &ExtractContext) -> Extraction {
+    let mut pc = PageCtx::new(url, ctx);
+    if looks_like_json(body)
+        && let Ok(v) =
+            serde_json::from_str::<serde_json::Value>(body.trim_start_matches('\u{feff}'))
+    {
+        return json::extract(&v, &pc);
+    }
+    let doc = Html::parse_document(body);
+    pc.learn_noise(&doc);
+    let mut out = Extraction {
+        next_pages: pagination_links(&doc, &pc, ctx.selectors.as_ref()),
+        ..Default::default()
+    };
+    let page_type = ctx.page_type.or_else(|| guess_page_type(&doc, url));
+    out.page_type = page_type;
+    match page_type {
+        Some(PageType::Event) | Some(PageType::ExhibitorList) => {
+            out.events = events::extract(&doc, &pc, ctx);
+            return out;
+        }
+        Some(PageType::CompanySite) | Some(PageType::LoginWall) | Some(PageType::Other) => {
+            return out;
+        }
+        _ => {}
+    }
+    let mut members: Vec<MemberRecord> = Vec::new();
+    if page_type == Some(PageType::MemberProfile) {
+        members.extend(profile::extract(&doc, &pc, ctx.selectors.as_ref()));
+    } else {
+        if let Some(sel) = ctx.selectors.as_ref() {
+            members = configured::extract(&doc, &pc, sel);
+        }
+        if members.is_empty() {
+            members = microdata::extract(&doc, &pc);
+        }
+        if members.is_empty() {
+            members = generic::extract(&doc, &pc)
+                .into_iter()
+                .filter_map(|(d, c)| finish(d, &pc, "generic", c))
+                .collect();
+        }
+        if members.len() <= 1 && ctx.page_type.is_none() && profile::looks_like_profile(&doc, url) {
+            let p = profile::extract(&doc, &pc, ctx.selectors.as_ref());
+            if !p.is_empty() {
+                members = p;
+                out.page_type = Some(PageType::MemberProfile);
+            }
+        }
+    }
+    // One record per company name on a page.
+    let mut seen = HashSet::new();
+    members.retain(|m| seen.insert(name_key(&m.name)));
+    let mut links: Vec<String> = members
+        .iter()
+        .filter_map(|m| m.profile_url.clone())
+        .collect();
+    links.dedup();
+    out.profile_links = links;
+    out.members = members;
+    out
+}
+
+/// Light classification when the crawler did not say: events by their
+/// headings and dates, profiles by URL shape, everything else as a listing.
+pub fn guess_page_type(doc: &Html, url: &str) -> Option<PageType> {
+    let lower_url = url.to_lowercase();
+    let headings: String = Selector::parse("h1, h2, h3")
+        .ok()
+        .map(|s| {
+            doc.select(&s)
+                .map(|h| h.text().collect::<String>().to_lowercase())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let eventish = ["exhibitor", "sponsor", "speaker"]
+        .iter()
+        .any(|w| headings.contains(w));
+    if eventish
+        && (lower_url.contains("event")
+            || lower_url.contains("expo")
+            || lower_url.contains("show")
+            || lower_url.contains("conference")
+            || events::has_date(&headings)
+            || events::page_has_date(doc))
+    {
+        return Some(PageType::Event);
+    }
+    None
+}
+
+/// Pagination and A–Z links of a listing page (same site only).
+fn pagination_links(doc: &Html, pc: &PageCtx, sel: Option<&Selectors>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |h: &str| {
+        if let Some(u) = normalize_website(h, pc.base.as_ref()) {
+            let own = registrable_domain(&u).is_some_and(|d| pc.is_own_domain(&d));
+            if own && u != pc.source_url && !out.contains(&u) {
+                out.push(u);
+            }
+        }
+    };
+    if let Some(s) = sel
+        .and_then(|s| s.next_page.as_deref())
+        .and_then(|s| Selector::parse(s).ok())
+    {
+        for a in doc.select(&s) {
+            if let Some(h) = a.value().attr("href") {
+                push(h);
+            }
+        }
+    }
+    // Endpoints a script loads the directory rows from.
+    if let Ok(d_sel) = Selector::parse("[data-endpoint], [data-url], [data-api], [data-src]") {
+        for e in doc.select(&d_sel) {
+            for attr in ["data-endpoint", "data-url", "data-api", "data-src"] {
+                if let Some(h) = e.value().attr(attr) {
+                    push(h);
+                }
+            }
+        }
+    }
+    let Ok(a_sel) = Selector::parse("a[href]") else {
+        return out;
+    };
+    for a in doc.select(&a_sel) {
+        let Some(h) = a.value().attr("href") else {
+            continue;
+        };
+        if h.starts_with('#') {
+            continue;
+        }
+        let text = clean_text(&a.text().collect::<String>()).to_lowercase();
+        let rel_next = a.value().attr("rel").is_some_and(|r| r.contains("next"));
+        let hl = h.to_lowercase();
+        let pagey = hl.contains("page=")
+            || hl.contains("/page/")
+            || hl.contains("offset=")
+            || hl.contains("start=")
+            || hl.contains("pg=")
+            || hl.contains("letter=");
+        let texty = text.starts_with("next")
+            || text == "›"
+            || text == "»"
+            || text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty()
+            || text.len() == 1 && text.chars().all(|c| c.is_ascii_alphabetic());
+        if rel_next
+            || text.starts_with("next")
+            || (pagey
+                && (texty
+                    || ["prev", "last", "first", "more", "next"]
+                        .iter()
+                        .any(|w| text.contains(w))))
+        {
+            push(h);
+        }
+    }
+    out
+}

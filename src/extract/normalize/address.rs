@@ -1,0 +1,336 @@
+//! US and Canadian postal addresses: street, city, state/province (2-letter
+//! code), ZIP / ZIP+4 / Canadian postal code, country.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    /// `US` or `CA`.
+    pub country: Option<String>,
+}
+
+const US_STATES: &[(&str, &str)] = &[
+    ("AL", "alabama"),
+    ("AK", "alaska"),
+    ("AZ", "arizona"),
+    ("AR", "arkansas"),
+    ("CA", "california"),
+    ("CO", "colorado"),
+    ("CT", "connecticut"),
+    ("DE", "delaware"),
+    ("DC", "district of columbia"),
+    ("FL", "florida"),
+    ("GA", "georgia"),
+    ("HI", "hawaii"),
+    ("ID", "idaho"),
+    ("IL", "illinois"),
+    ("IN", "indiana"),
+    ("IA", "iowa"),
+    ("KS", "kansas"),
+    ("KY", "kentucky"),
+    ("LA", "louisiana"),
+    ("ME", "maine"),
+    ("MD", "maryland"),
+    ("MA", "massachusetts"),
+    ("MI", "michigan"),
+    ("MN", "minnesota"),
+    ("MS", "mississippi"),
+    ("MO", "missouri"),
+    ("MT", "montana"),
+    ("NE", "nebraska"),
+    ("NV", "nevada"),
+    ("NH", "new hampshire"),
+    ("NJ", "new jersey"),
+    ("NM", "new mexico"),
+    ("NY", "new york"),
+    ("NC", "north carolina"),
+    ("ND", "north dakota"),
+    ("OH", "ohio"),
+    ("OK", "oklahoma"),
+    ("OR", "oregon"),
+    ("PA", "pennsylvania"),
+    ("RI", "rhode island"),
+    ("SC", "south carolina"),
+    ("SD", "south dakota"),
+    ("TN", "tennessee"),
+    ("TX", "texas"),
+    ("UT", "utah"),
+    ("VT", "vermont"),
+    ("VA", "virginia"),
+    ("WA", "washington"),
+    ("WV", "west virginia"),
+    ("WI", "wisconsin"),
+    ("WY", "wyoming"),
+    ("PR", "puerto rico"),
+];
+
+const CA_PROVINCES: &[(&str, &str)] = &[
+    ("AB", "alberta"),
+    ("BC", "british columbia"),
+    ("MB", "manitoba"),
+    ("NB", "new brunswick"),
+    ("NL", "newfoundland and labrador"),
+    ("NS", "nova scotia"),
+    ("NT", "northwest territories"),
+    ("NU", "nunavut"),
+    ("ON", "ontario"),
+    ("PE", "prince edward island"),
+    ("QC", "quebec"),
+    ("SK", "saskatchewan"),
+    ("YT", "yukon"),
+];
+
+/// The 2-letter code and country (`US`/`CA`) of a state or province written as
+/// a code ("IL", "il.") or a full name ("Illinois", "Québec").
+pub fn state_code(s: &str) -> Option<(&'static str, &'static str)> {
+    let t = deunicode::deunicode(s.trim().trim_end_matches('.')).to_lowercase();
+    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.len() == 2 {
+        let up = t.to_uppercase();
+        if let Some((c, _)) = US_STATES.iter().find(|(c, _)| *c == up) {
+            return Some((c, "US"));
+        }
+        if let Some((c, _)) = CA_PROVINCES.iter().find(|(c, _)| *c == up) {
+            return Some((c, "CA"));
+        }
+        return None;
+    }
+    if let Some((c, _)) = US_STATES.iter().find(|(_, n)| *n == t) {
+        return Some((c, "US"));
+    }
+    CA_PROVINCES
+        .iter()
+        .find(|(_, n)| *n == t)
+        .map(|(c, _)| (*c, "CA"))
+}
+
+static ZIP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(\d{5})(?:[\- ](\d{4}))?|([A-Z]\d[A-Z])\s?(\d[A-Z]\d))$").ok()
+});
+
+static STREET_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:\d+[A-Za-z]?(?:-\d+)?\s+\S|p\.?\s?o\.?\s+box\b|suite\b|ste\.?\s|unit\b|one\s|two\s|\d+(?:st|nd|rd|th)\s)|\b(?:street|st|avenue|ave|road|rd|drive|dr|boulevard|blvd|lane|ln|way|parkway|pkwy|highway|hwy|court|ct|place|pl|circle|cir|trail|suite|ste)\b\.?",
+    )
+    .ok()
+});
+
+/// Normalizes a ZIP / postal code; returns it with its country.
+pub fn postal_code(s: &str) -> Option<(String, &'static str)> {
+    let caps = ZIP_RE.as_ref()?.captures(s.trim())?;
+    if let Some(z) = caps.get(1) {
+        return Some(match caps.get(2) {
+            Some(p4) => (format!("{}-{}", z.as_str(), p4.as_str()), "US"),
+            None => (z.as_str().to_owned(), "US"),
+        });
+    }
+    let a = caps.get(3)?.as_str().to_uppercase();
+    let b = caps.get(4)?.as_str().to_uppercase();
+    Some((format!("{a} {b}"), "CA"))
+}
+
+/// Whether a line looks like a street line (number + words, PO box, suite, or a street word).
+pub fn looks_like_street(s: &str) -> bool {
+    let t = s.trim();
+    !t.is_empty() && t.len() < 120 && STREET_RE.as_ref().is_some_and(|re| re.is_match(t))
+}
+
+fn country_code(s: &str) -> Option<&'static str> {
+    match s.trim().trim_end_matches('.').to_lowercase().as_str() {
+        "us" | "usa" | "u.s" | "u.s.a" | "united states" | "united states of america" => Some("US"),
+        "ca" | "can" | "canada" => Some("CA"),
+        _ => None,
+    }
+}
+
+/// Splits "State ZIP" / "City State ZIP" tails; returns (city prefix, state code, zip, country).
+fn split_state_zip(
+    seg: &str,
+) -> Option<(Option<String>, &'static str, Option<String>, &'static str)> {
+    let words: Vec<&str> = seg.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 {
+        return None;
+    }
+    // Postal code: last word (US) or last two words (Canada).
+    let mut zip = None;
+    let mut rest = words.len();
+    if rest >= 2
+        && let Some(z) = postal_code(&format!("{} {}", words[rest - 2], words[rest - 1]))
+        && z.1 == "CA"
+    {
+        zip = Some(z);
+        rest -= 2;
+    }
+    if zip.is_none()
+        && let Some(z) = postal_code(words[rest - 1])
+    {
+        zip = Some(z);
+        rest -= 1;
+    }
+    if rest == 0 {
+        return None;
+    }
+    // State: a code or a name of up to 4 words, ending at `rest`.
+    for take in 1..=rest.min(4) {
+        let cand = words[rest - take..rest].join(" ");
+        if take == 1
+            && cand.trim_end_matches('.').len() == 2
+            && cand.chars().any(|c| c.is_lowercase())
+        {
+            continue; // "in", "or", "me" are words, not states
+        }
+        if let Some((code, country)) = state_code(&cand) {
+            let city = (rest > take).then(|| words[..rest - take].join(" "));
+            let country = zip.as_ref().map(|z| z.1).unwrap_or(country);
+            return Some((city, code, zip.map(|z| z.0), country));
+        }
+    }
+    None
+}
+
+/// Parses an address written on one line with commas or on several lines:
+/// "100 Main St, Suite 2, Springfield, IL 62704", "Toronto, ON M5V 2T6, Canada",
+/// "Springfield, Illinois". Needs at least a recognized state/province.
+pub fn parse_address(text: &str) -> Option<Address> {
+    let mut segs: Vec<String> = text
+        .split(['\n', ','])
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut explicit_country = None;
+    if let Some(last) = segs.last()
+        && let Some(c) = country_code(last)
+    {
+        explicit_country = Some(c);
+        segs.pop();
+    }
+    // Search the last few segments for "State ZIP".
+    let n = segs.len();
+    for i in (n.saturating_sub(3)..n).rev() {
+        let Some((city_prefix, state, zip, country)) = split_state_zip(&segs[i]) else {
+            continue;
+        };
+        // "Acme Tool CO" is a name, not a city in Colorado: without a postal
+        // code the state must stand in its own comma-separated segment.
+        if zip.is_none() && city_prefix.is_some() {
+            continue;
+        }
+        // A bare state with neither zip nor a city before it is too weak.
+        let (city, street_end) = match city_prefix {
+            Some(c) if i == 0 || zip.is_some() && !looks_like_street(&c) => (Some(c), i),
+            Some(c) => (Some(c), i),
+            None if i > 0 => (Some(segs[i - 1].clone()), i - 1),
+            None => (None, i),
+        };
+        if zip.is_none() && city.is_none() {
+            continue;
+        }
+        if city
+            .as_deref()
+            .is_some_and(|c| c.chars().any(|ch| ch.is_ascii_digit()) && zip.is_none())
+        {
+            continue;
+        }
+        let street = (street_end > 0).then(|| segs[..street_end].join(", "));
+        return Some(Address {
+            street,
+            city,
+            state: Some(state.to_owned()),
+            postal_code: zip,
+            country: Some(explicit_country.unwrap_or(country).to_owned()),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn a(
+        street: Option<&str>,
+        city: &str,
+        state: &str,
+        zip: Option<&str>,
+        country: &str,
+    ) -> Address {
+        Address {
+            street: street.map(Into::into),
+            city: Some(city.into()),
+            state: Some(state.into()),
+            postal_code: zip.map(Into::into),
+            country: Some(country.into()),
+        }
+    }
+
+    #[test]
+    fn us_addresses() {
+        assert_eq!(
+            parse_address("100 Main St, Suite 2, Springfield, IL 62704").unwrap(),
+            a(
+                Some("100 Main St, Suite 2"),
+                "Springfield",
+                "IL",
+                Some("62704"),
+                "US"
+            )
+        );
+        assert_eq!(
+            parse_address("100 Main St\nSpringfield, Illinois 62704-1234\nUSA").unwrap(),
+            a(
+                Some("100 Main St"),
+                "Springfield",
+                "IL",
+                Some("62704-1234"),
+                "US"
+            )
+        );
+        assert_eq!(
+            parse_address("Grand Rapids, MI").unwrap(),
+            a(None, "Grand Rapids", "MI", None, "US")
+        );
+        assert_eq!(
+            parse_address("Grand Rapids MI 49503").unwrap(),
+            a(None, "Grand Rapids", "MI", Some("49503"), "US")
+        );
+        assert_eq!(
+            parse_address("12 Elm Rd, New York, New York 10001").unwrap(),
+            a(Some("12 Elm Rd"), "New York", "NY", Some("10001"), "US")
+        );
+    }
+
+    #[test]
+    fn canadian_addresses() {
+        assert_eq!(
+            parse_address("55 King St W, Toronto, ON M5V 2T6, Canada").unwrap(),
+            a(Some("55 King St W"), "Toronto", "ON", Some("M5V 2T6"), "CA")
+        );
+        assert_eq!(
+            parse_address("Montréal, Québec h3b1a7").unwrap(),
+            a(None, "Montréal", "QC", Some("H3B 1A7"), "CA")
+        );
+    }
+
+    #[test]
+    fn non_addresses() {
+        assert_eq!(parse_address("Acme Stamping Inc"), None);
+        assert_eq!(parse_address("Booth 1234"), None);
+        assert_eq!(parse_address("Come in or call me"), None);
+        assert_eq!(parse_address("NGUYEN ELECTRIC TECHNOLOGIES CO"), None);
+        assert_eq!(
+            parse_address("Acme Tool Co, IN"),
+            Some(a(None, "Acme Tool Co", "IN", None, "US"))
+        );
+        assert_eq!(parse_address(""), None);
+        assert!(looks_like_street("1200 W. Industrial Pkwy"));
+        assert!(looks_like_street("P.O. Box 12"));
+        assert!(!looks_like_street("Acme Tool"));
+    }
+}

@@ -1,0 +1,307 @@
+//! Normalizers: company names to comparison keys, URLs to registrable domains,
+//! phones, postal addresses and emails.
+
+pub mod address;
+pub mod email;
+pub mod phone;
+
+pub use address::{Address, parse_address};
+pub use email::normalize_email;
+pub use phone::normalize_phone;
+
+/// Legal-form words dropped from the comparison key (after abbreviation expansion).
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc",
+    "incorporated",
+    "llc",
+    "l l c",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "lp",
+    "llp",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "ulc",
+    "pllc",
+];
+
+/// Abbreviations expanded so that "Mfg." and "Manufacturing" compare equal.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("mfg", "manufacturing"),
+    ("mfrs", "manufacturers"),
+    ("intl", "international"),
+    ("natl", "national"),
+    ("assoc", "associates"),
+    ("bros", "brothers"),
+    ("eng", "engineering"),
+    ("engr", "engineering"),
+    ("tech", "technologies"),
+    ("technology", "technologies"),
+    ("prod", "products"),
+    ("inds", "industries"),
+    ("ind", "industries"),
+    ("svcs", "services"),
+    ("sys", "systems"),
+    ("mach", "machine"),
+];
+
+/// A comparison key for a company name: ASCII-folded, lower case, `&` as
+/// "and", punctuation and legal suffixes dropped, a leading "the" removed,
+/// common abbreviations expanded. The display name is kept separately.
+pub fn name_key(name: &str) -> String {
+    let folded = deunicode::deunicode(name)
+        .to_lowercase()
+        .replace('&', " and ");
+    let cleaned: String = folded
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c
+            } else if c == '\'' {
+                '\0'
+            } else {
+                ' '
+            }
+        })
+        .filter(|c| *c != '\0')
+        .collect();
+    // Runs of single letters ("L.L.C.", "A. B. C.") become one word.
+    let mut merged: Vec<String> = Vec::new();
+    let mut prev_single = false;
+    for w in cleaned.split_whitespace() {
+        let single = w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic());
+        match merged.last_mut() {
+            Some(last) if single && prev_single => last.push_str(w),
+            _ => merged.push(w.to_owned()),
+        }
+        prev_single = single;
+    }
+    let mut words: Vec<&str> = merged.iter().map(String::as_str).collect();
+    if words.first() == Some(&"the") && words.len() > 1 {
+        words.remove(0);
+    }
+    let mut words: Vec<&str> = words
+        .into_iter()
+        .map(|w| {
+            ABBREVIATIONS
+                .iter()
+                .find(|(a, _)| *a == w)
+                .map(|(_, full)| *full)
+                .unwrap_or(w)
+        })
+        .collect();
+    // Drop trailing legal forms ("Acme Tool Co Inc"), keeping at least one word.
+    while words.len() > 1 {
+        let last = words[words.len() - 1];
+        if LEGAL_SUFFIXES.contains(&last) {
+            words.pop();
+        } else if words.len() > 2
+            && LEGAL_SUFFIXES.contains(&format!("{} {}", words[words.len() - 2], last).as_str())
+        {
+            words.truncate(words.len() - 2);
+        } else {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
+/// The registrable domain ("eTLD+1") of a URL or host name, lower case,
+/// without `www.`. `None` for IP addresses and unparseable input.
+pub fn registrable_domain(url_or_host: &str) -> Option<String> {
+    let s = url_or_host.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let with_scheme = if s.contains("://") {
+        s.to_owned()
+    } else {
+        format!("http://{s}")
+    };
+    let url = url::Url::parse(&with_scheme).ok()?;
+    let host = match url.host()? {
+        url::Host::Domain(d) => d.trim_end_matches('.').to_lowercase(),
+        _ => return None,
+    };
+    let domain = psl::domain(host.as_bytes())?;
+    // psl accepts a bare suffix as its own domain for unknown TLDs; require a label.
+    let d = std::str::from_utf8(domain.as_bytes()).ok()?.to_owned();
+    if d.contains('.') { Some(d) } else { None }
+}
+
+/// A website as an absolute http(s) URL: relative links resolve against
+/// `base`, bare host names ("www.acme.com") get `http://`. `None` for other
+/// schemes and junk.
+pub fn normalize_website(s: &str, base: Option<&url::Url>) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 2048 || t.contains(char::is_whitespace) {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let parsed = if lower.starts_with("http://") || lower.starts_with("https://") {
+        url::Url::parse(t).ok()?
+    } else if lower.starts_with("//") {
+        url::Url::parse(&format!("http:{t}")).ok()?
+    } else if lower.contains(':') && !lower.starts_with("www.") {
+        return None; // mailto:, tel:, javascript:, ...
+    } else if looks_like_host(t) {
+        url::Url::parse(&format!("http://{t}")).ok()?
+    } else {
+        base?.join(t).ok()?
+    };
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    parsed.host_str()?;
+    Some(parsed.to_string())
+}
+
+/// "www.acme.com", "acme-tool.example/about": a host name with a dot and a
+/// letters-only last label.
+pub fn looks_like_host(s: &str) -> bool {
+    let host = s.split('/').next().unwrap_or("");
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_key_variants() {
+        let k = name_key("Baker & Sons Mfg. Co.");
+        assert_eq!(k, "baker and sons manufacturing");
+        assert_eq!(name_key("BAKER AND SONS MANUFACTURING COMPANY"), k);
+        assert_eq!(name_key("Baker and Sons Manufacturing, L.L.C."), k);
+        assert_eq!(name_key("The Baker & Sons Mfg Corp."), k);
+        assert_eq!(name_key("Baker & Sons Manufacturing Incorporated"), k);
+        assert_eq!(name_key("baker-and-sons manufacturing inc"), k);
+        assert_ne!(name_key("Bakar & Sons Mfg. Co."), k, "typos stay distinct");
+        assert_ne!(name_key("Baker & Son Mfg. Co."), k);
+        assert_eq!(name_key("The Company"), "company");
+        assert_eq!(name_key(""), "");
+    }
+
+    #[test]
+    fn websites() {
+        let base = url::Url::parse("http://pma.example/members/").unwrap();
+        assert_eq!(
+            normalize_website("www.acme.com", None).as_deref(),
+            Some("http://www.acme.com/")
+        );
+        assert_eq!(
+            normalize_website("https://Acme.com/x", None).as_deref(),
+            Some("https://acme.com/x")
+        );
+        assert_eq!(
+            normalize_website("/members/acme", Some(&base)).as_deref(),
+            Some("http://pma.example/members/acme")
+        );
+        assert_eq!(normalize_website("mailto:a@b.com", Some(&base)), None);
+        assert_eq!(normalize_website("javascript:void(0)", Some(&base)), None);
+        assert_eq!(normalize_website("Acme Tool", None), None);
+    }
+
+    #[test]
+    fn name_variants_share_a_key() {
+        let k = name_key("Acme Stamping & Mfg., Inc.");
+        assert_eq!(k, "acme stamping and manufacturing");
+        assert_eq!(name_key("ACME STAMPING AND MANUFACTURING INC"), k);
+        assert_eq!(name_key("The Acme Stamping and Manufacturing Co."), k);
+        assert_eq!(name_key("Acme Stamping & Manufacturing, LLC"), k);
+        assert_ne!(name_key("Acme Forge Inc."), k);
+        assert_eq!(name_key("Co"), "co");
+        assert_eq!(name_key("Müller's Gear Works GmbH"), "mullers gear works");
+    }
+
+    #[test]
+    fn registrable_domains() {
+        assert_eq!(
+            registrable_domain("https://www.Acme.com/about"),
+            Some("acme.com".into())
+        );
+        assert_eq!(
+            registrable_domain("shop.acme.co.uk"),
+            Some("acme.co.uk".into())
+        );
+        assert_eq!(
+            registrable_domain("http://acme-stamping.example:8080/"),
+            Some("acme-stamping.example".into())
+        );
+        assert_eq!(registrable_domain("http://127.0.0.1:80/"), None);
+        assert_eq!(registrable_domain("not a url"), None);
+        assert_eq!(registrable_domain(""), None);
+    }
+}
+
+/// Untrusted text made safe to store and show: control characters and
+/// terminal escape sequences removed, whitespace collapsed.
+pub fn clean_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI (ESC [ ... final byte) and OSC (ESC ] ... BEL or ESC \).
+            match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    for n in chars.by_ref() {
+                        if ('@'..='~').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    chars.next();
+                    while let Some(n) = chars.next() {
+                        if n == '\u{7}' || (n == '\u{1b}' && chars.peek() == Some(&'\\')) {
+                            if n == '\u{1b}' {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    chars.next();
+                }
+            }
+            continue;
+        }
+        if c.is_control() || ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod clean_tests {
+    use super::clean_text;
+
+    #[test]
+    fn strips_escapes_and_controls() {
+        assert_eq!(
+            clean_text("Acme\u{1b}[31m Red\u{1b}[0m\tInc.\r\n"),
+            "Acme Red Inc."
+        );
+        assert_eq!(clean_text("\u{1b}]0;pwned\u{7}Title"), "Title");
+        assert_eq!(clean_text("  a \u{0} b  "), "a b");
+    }
+}

@@ -1,0 +1,139 @@
+//! Ground truth: what the generator knows, for tests to compare against.
+
+use serde::{Deserialize, Serialize};
+
+use super::World;
+use super::associations::{ASSOCS, Layout};
+use super::layouts::listing_location;
+use crate::model::ParticipantRole;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub companies: Vec<TrueCompany>,
+    pub listings: Vec<TrueListing>,
+    pub events: Vec<TrueEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueCompany {
+    pub id: u32,
+    pub name: String,
+    /// Registrable domain, e.g. `acme-stamping.example`.
+    pub domain: String,
+    /// `http://www.acme-stamping.example/`
+    pub website: String,
+    pub phone_e164: String,
+    pub street: String,
+    pub city: String,
+    /// Two-letter state or province code.
+    pub state: String,
+    pub postal_code: String,
+    /// `US` or `CA`.
+    pub country: String,
+    pub founded_year: u16,
+    pub employee_count: u32,
+    pub erp: Option<String>,
+    pub crm: Option<String>,
+    /// Set on a distinct company built to look like company `lookalike_of`.
+    pub lookalike_of: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueListing {
+    pub association: String,
+    pub company_id: u32,
+    pub listed_name: String,
+    /// Page (or JSON endpoint) the record appears on.
+    pub listing_url: String,
+    pub profile_url: Option<String>,
+    pub layout: String,
+    pub shows_website: bool,
+    pub shows_phone: bool,
+    pub shows_address: bool,
+    pub behind_login: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueEvent {
+    pub association: String,
+    pub name: String,
+    pub url: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub city: String,
+    pub state: String,
+    pub participants: Vec<TrueParticipant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueParticipant {
+    pub company_id: Option<u32>,
+    pub name: String,
+    pub role: ParticipantRole,
+    pub sponsor_tier: Option<String>,
+    pub booth: Option<String>,
+    pub person_name: Option<String>,
+    pub person_title: Option<String>,
+}
+
+pub(crate) fn true_company(w: &World, i: u32) -> TrueCompany {
+    let c = w.company(i);
+    TrueCompany {
+        id: c.id,
+        name: c.name.clone(),
+        domain: c.domain.clone(),
+        website: c.website(),
+        phone_e164: c.phone_e164(),
+        street: c.street(),
+        city: c.city.name.to_string(),
+        state: c.city.state.to_string(),
+        postal_code: c.postal.clone(),
+        country: c.city.country.to_string(),
+        founded_year: c.founded,
+        employee_count: c.employees,
+        erp: c.erp.map(str::to_string),
+        crm: c.crm.map(str::to_string),
+        lookalike_of: c.lookalike_of,
+    }
+}
+
+/// Listings of one association, in directory order.
+pub(crate) fn listings_of(w: &World, idx: usize) -> Vec<TrueListing> {
+    let a = &ASSOCS[idx];
+    w.members_of(idx)
+        .iter()
+        .enumerate()
+        .map(|(pos, id)| {
+            let l = w.listing(idx, *id);
+            let (listing_url, profile_url) = listing_location(w, idx, pos, &l);
+            TrueListing {
+                association: a.code.to_string(),
+                company_id: *id,
+                listed_name: l.listed_name.clone(),
+                listing_url,
+                profile_url,
+                layout: a.layout.as_str().to_string(),
+                // On the listing or, for A–Z and search layouts, its profile page.
+                shows_website: l.shows_website,
+                shows_phone: l.shows_phone,
+                shows_address: l.shows_address,
+                behind_login: a.layout == Layout::LoginWall,
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn build(w: &World) -> GroundTruth {
+    let companies = (0..w.config().members as u32)
+        .map(|i| true_company(w, i))
+        .collect();
+    let listings = (0..ASSOCS.len())
+        .flat_map(|idx| listings_of(w, idx))
+        .collect();
+    let events = super::events::truth(w);
+    GroundTruth {
+        companies,
+        listings,
+        events,
+    }
+}

@@ -1,0 +1,328 @@
+//! Canonical companies.
+
+use anyhow::Result;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::Store;
+use crate::model::{Company, FieldProvenance, MemberRecord, Provenance, now_string};
+
+/// What the company list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CompanyFilter {
+    /// Case-insensitive substring of name, domain or city.
+    pub text: Option<String>,
+    /// Only companies listed by this association.
+    pub association: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: usize,
+}
+
+const COMPANY_COLUMNS: &str = "c.id, c.name, c.name_key, c.domain, c.website, c.phone, c.street, c.city, c.state,
+     c.postal_code, c.country, c.employee_count, c.founded_year, c.industry, c.quality_score,
+     c.quality_grade, c.status, c.provenance, c.updated_at,
+     (SELECT group_concat(DISTINCT m.association_code) FROM association_memberships m WHERE m.company_id = c.id)";
+
+fn company_from_row(r: &Row<'_>) -> rusqlite::Result<Company> {
+    let provenance: String = r.get(17)?;
+    let assocs: Option<String> = r.get(19)?;
+    let mut associations: Vec<String> = assocs
+        .map(|s| s.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    associations.sort();
+    Ok(Company {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        name_key: r.get(2)?,
+        domain: r.get(3)?,
+        website: r.get(4)?,
+        phone: r.get(5)?,
+        street: r.get(6)?,
+        city: r.get(7)?,
+        state: r.get(8)?,
+        postal_code: r.get(9)?,
+        country: r.get(10)?,
+        employee_count: r.get(11)?,
+        founded_year: r.get(12)?,
+        industry: r.get(13)?,
+        quality_score: r.get(14)?,
+        quality_grade: r.get(15)?,
+        status: r.get(16)?,
+        provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+        updated_at: r.get(18)?,
+        associations,
+    })
+}
+
+/// The member-record fields that fill company fields, with their names.
+fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&String>); 8] {
+    [
+        ("website", rec.website.as_ref()),
+        ("phone", rec.phone.as_ref()),
+        ("street", rec.street.as_ref()),
+        ("city", rec.city.as_ref()),
+        ("state", rec.state.as_ref()),
+        ("postal_code", rec.postal_code.as_ref()),
+        ("country", rec.country.as_ref()),
+        ("domain", rec.domain.as_ref()),
+    ]
+}
+
+impl Store {
+    /// Finds the company a member record belongs to (same registrable domain,
+    /// else same name key) or creates it, filling fields the company lacks.
+    /// Idempotent: the same record twice changes nothing the second time.
+    pub fn upsert_company_from_member(&self, rec: &MemberRecord, name_key: &str) -> Result<i64> {
+        let existing: Option<i64> = match &rec.domain {
+            Some(d) => self
+                .conn()
+                .query_row("SELECT id FROM companies WHERE domain = ?1", [d], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            None => None,
+        };
+        let existing = match existing {
+            Some(id) => Some(id),
+            None => self
+                .conn()
+                .query_row(
+                    "SELECT id FROM companies WHERE name_key = ?1 AND status = 'active'
+                     AND (domain IS NULL OR ?2 IS NULL)
+                     ORDER BY id LIMIT 1",
+                    params![name_key, rec.domain],
+                    |r| r.get(0),
+                )
+                .optional()?,
+        };
+        let now = now_string();
+        let field_prov = |field: &str| -> (String, FieldProvenance) {
+            let p = rec
+                .provenance
+                .get(field)
+                .cloned()
+                .unwrap_or(FieldProvenance {
+                    source_url: rec.source_url.clone(),
+                    extractor: rec.extractor.clone(),
+                    at: chrono::Utc::now(),
+                    confidence: rec.confidence,
+                });
+            (field.to_owned(), p)
+        };
+        match existing {
+            None => {
+                let mut prov: Provenance = record_fields(rec)
+                    .iter()
+                    .filter(|(_, v)| v.is_some())
+                    .map(|(f, _)| field_prov(f))
+                    .collect();
+                prov.insert("name".into(), field_prov("name").1);
+                self.conn().execute(
+                    "INSERT INTO companies (name, name_key, domain, website, phone, street, city, state,
+                        postal_code, country, provenance, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                    params![
+                        rec.name,
+                        name_key,
+                        rec.domain,
+                        rec.website,
+                        rec.phone,
+                        rec.street,
+                        rec.city,
+                        rec.state,
+                        rec.postal_code,
+                        rec.country,
+                        serde_json::to_string(&prov)?,
+                        now
+                    ],
+                )?;
+                Ok(self.conn().last_insert_rowid())
+            }
+            Some(id) => {
+                let company = self
+                    .company(id)?
+                    .ok_or_else(|| anyhow::anyhow!("company {id} vanished"))?;
+                let current = [
+                    ("website", &company.website),
+                    ("phone", &company.phone),
+                    ("street", &company.street),
+                    ("city", &company.city),
+                    ("state", &company.state),
+                    ("postal_code", &company.postal_code),
+                    ("country", &company.country),
+                    ("domain", &company.domain),
+                ];
+                let mut prov = company.provenance.clone();
+                let mut changed = false;
+                for ((field, new), (_, cur)) in record_fields(rec).iter().zip(current.iter()) {
+                    if cur.is_none() && new.is_some() {
+                        let (k, v) = field_prov(field);
+                        prov.insert(k, v);
+                        changed = true;
+                    }
+                }
+                if changed {
+                    self.conn().execute(
+                        "UPDATE companies SET
+                            website = coalesce(website, ?2), phone = coalesce(phone, ?3),
+                            street = coalesce(street, ?4), city = coalesce(city, ?5),
+                            state = coalesce(state, ?6), postal_code = coalesce(postal_code, ?7),
+                            country = coalesce(country, ?8), domain = coalesce(domain, ?9),
+                            provenance = ?10, updated_at = ?11
+                         WHERE id = ?1",
+                        params![
+                            id,
+                            rec.website,
+                            rec.phone,
+                            rec.street,
+                            rec.city,
+                            rec.state,
+                            rec.postal_code,
+                            rec.country,
+                            rec.domain,
+                            serde_json::to_string(&prov)?,
+                            now
+                        ],
+                    )?;
+                }
+                Ok(id)
+            }
+        }
+    }
+
+    pub fn company(&self, id: i64) -> Result<Option<Company>> {
+        let sql = format!("SELECT {COMPANY_COLUMNS} FROM companies c WHERE c.id = ?1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [id], company_from_row)
+            .optional()?)
+    }
+
+    /// Companies matching `filter`, ordered by name.
+    pub fn companies(&self, filter: &CompanyFilter) -> Result<Vec<Company>> {
+        // The column list is a constant; every value is a bound parameter.
+        let sql = format!(
+            "SELECT {COMPANY_COLUMNS} FROM companies c
+             WHERE c.status = 'active'
+               AND (?1 IS NULL OR c.name LIKE ?1 ESCAPE '\\' OR c.domain LIKE ?1 ESCAPE '\\'
+                    OR c.city LIKE ?1 ESCAPE '\\')
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM association_memberships m
+                                          WHERE m.company_id = c.id AND m.association_code = ?2))
+             ORDER BY c.name COLLATE NOCASE, c.id
+             LIMIT ?3 OFFSET ?4"
+        );
+        let pattern = filter.text.as_ref().filter(|t| !t.is_empty()).map(|t| {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![pattern, filter.association, limit, filter.offset as i64],
+                company_from_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn company_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM companies WHERE status = 'active'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(assoc: &str, name: &str, domain: Option<&str>, city: Option<&str>) -> MemberRecord {
+        MemberRecord {
+            association: assoc.into(),
+            name: name.into(),
+            website: domain.map(|d| format!("http://www.{d}/")),
+            domain: domain.map(Into::into),
+            city: city.map(Into::into),
+            source_url: format!("http://{}.example/members", assoc.to_lowercase()),
+            extractor: "generic".into(),
+            confidence: 0.8,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn upserts_are_idempotent_and_merge_on_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nam.db")).unwrap();
+        let a = rec("PMA", "Acme Stamping Inc.", Some("acme.example"), None);
+        let b = rec(
+            "NTMA",
+            "ACME STAMPING",
+            Some("acme.example"),
+            Some("Cleveland"),
+        );
+        let c = rec("AGMA", "Gearco", None, Some("Rockford"));
+        for _ in 0..3 {
+            for r in [&a, &b, &c] {
+                let key = crate::extract::normalize::name_key(&r.name);
+                let id = store.upsert_company_from_member(r, &key).unwrap();
+                store.upsert_membership(r, &key, Some(id), None).unwrap();
+            }
+        }
+        assert_eq!(store.company_count().unwrap(), 2);
+        assert_eq!(store.membership_count().unwrap(), 3);
+        let acme = store
+            .companies(&CompanyFilter {
+                text: Some("acme".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(acme.len(), 1);
+        // First value wins; missing fields are filled from later listings, with provenance.
+        assert_eq!(acme[0].name, "Acme Stamping Inc.");
+        assert_eq!(acme[0].city.as_deref(), Some("Cleveland"));
+        assert_eq!(
+            acme[0].provenance["city"].source_url,
+            "http://ntma.example/members"
+        );
+        assert_eq!(acme[0].associations, ["NTMA", "PMA"]);
+        // A domain-less listing with the same name key joins the company that has a domain.
+        let d = rec("FIA", "Acme Stamping, Inc", None, None);
+        let key = crate::extract::normalize::name_key(&d.name);
+        assert_eq!(
+            store.upsert_company_from_member(&d, &key).unwrap(),
+            acme[0].id
+        );
+    }
+
+    #[test]
+    fn filter_escapes_like_wildcards() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nam.db")).unwrap();
+        for name in ["100% Tool", "Tooling Co"] {
+            let r = rec("PMA", name, None, None);
+            store
+                .upsert_company_from_member(&r, &crate::extract::normalize::name_key(name))
+                .unwrap();
+        }
+        let f = |t: &str| CompanyFilter {
+            text: Some(t.into()),
+            ..Default::default()
+        };
+        assert_eq!(store.companies(&f("%")).unwrap().len(), 1);
+        assert_eq!(store.companies(&f("tool")).unwrap().len(), 2);
+        let by_assoc = store
+            .companies(&CompanyFilter {
+                association: Some("PMA".into()),
+                limit: Some(1),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(by_assoc.len(), 0, "no memberships were stored");
+    }
+}

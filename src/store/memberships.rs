@@ -1,0 +1,164 @@
+//! Association memberships: the raw extracted listing records.
+
+use anyhow::Result;
+use rusqlite::params;
+
+use super::Store;
+use crate::model::{MemberRecord, now_string};
+
+/// Stable identity of a listing within its association: the profile page when
+/// there is one, else the name key plus city (look-alike companies share names).
+pub fn record_key(rec: &MemberRecord, name_key: &str) -> String {
+    match &rec.profile_url {
+        Some(u) => format!("profile:{u}"),
+        None => format!(
+            "name:{name_key}|{}",
+            rec.city.as_deref().unwrap_or("").to_lowercase()
+        ),
+    }
+}
+
+impl Store {
+    /// Inserts or refreshes one listing record. Re-running an extraction
+    /// updates `last_seen_at` and the values; it never duplicates the row.
+    pub fn upsert_membership(
+        &self,
+        rec: &MemberRecord,
+        name_key: &str,
+        company_id: Option<i64>,
+        job_id: Option<i64>,
+    ) -> Result<i64> {
+        let now = now_string();
+        let key = record_key(rec, name_key);
+        let id = self.conn().query_row(
+            "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
+                website, domain, phone, email, street, city, state, postal_code, country, membership_type,
+                profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
+                first_seen_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                ?20, ?21, ?22, ?23, ?23)
+             ON CONFLICT (association_code, record_key) DO UPDATE SET
+                company_id = coalesce(excluded.company_id, company_id),
+                raw_name = excluded.raw_name, name_key = excluded.name_key, website = excluded.website,
+                domain = excluded.domain, phone = excluded.phone, email = excluded.email,
+                street = excluded.street, city = excluded.city, state = excluded.state,
+                postal_code = excluded.postal_code, country = excluded.country,
+                membership_type = excluded.membership_type, profile_url = excluded.profile_url,
+                source_url = excluded.source_url, extractor = excluded.extractor,
+                confidence = excluded.confidence, provenance = excluded.provenance,
+                raw_json = excluded.raw_json, job_id = coalesce(excluded.job_id, job_id),
+                last_seen_at = excluded.last_seen_at
+             RETURNING id",
+            params![
+                rec.association,
+                key,
+                company_id,
+                rec.name,
+                name_key,
+                rec.website,
+                rec.domain,
+                rec.phone,
+                rec.email,
+                rec.street,
+                rec.city,
+                rec.state,
+                rec.postal_code,
+                rec.country,
+                rec.membership_type,
+                rec.profile_url,
+                rec.source_url,
+                rec.extractor,
+                rec.confidence,
+                serde_json::to_string(&rec.provenance)?,
+                serde_json::to_string(rec)?,
+                job_id,
+                now
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(id)
+    }
+
+    /// The listing records of one company.
+    pub fn memberships_of(&self, company_id: i64) -> Result<Vec<MemberRecord>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT raw_json, association_code, raw_name, source_url, extractor, confidence
+             FROM association_memberships WHERE company_id = ?1 ORDER BY association_code, id",
+        )?;
+        let rows = stmt.query_map([company_id], |r| {
+            let raw: Option<String> = r.get(0)?;
+            let parsed = raw.and_then(|s| serde_json::from_str::<MemberRecord>(&s).ok());
+            Ok(match parsed {
+                Some(rec) => rec,
+                None => MemberRecord {
+                    association: r.get(1)?,
+                    name: r.get(2)?,
+                    source_url: r.get(3)?,
+                    extractor: r.get(4)?,
+                    confidence: r.get(5)?,
+                    ..Default::default()
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn membership_count(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM association_memberships", [], |r| {
+                r.get(0)
+            })?)
+    }
+}
+
+/// A listing row with the company it resolved to, for exports.
+#[derive(Debug, Clone)]
+pub struct MembershipRow {
+    pub id: i64,
+    pub company_id: Option<i64>,
+    pub record: MemberRecord,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+}
+
+impl Store {
+    /// Every listing record, ordered by association then name.
+    pub fn all_memberships(&self) -> Result<Vec<MembershipRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, company_id, association_code, raw_name, website, domain, phone, email, street, city,
+                    state, postal_code, country, membership_type, profile_url, source_url, extractor,
+                    confidence, provenance, first_seen_at, last_seen_at
+             FROM association_memberships ORDER BY association_code, raw_name COLLATE NOCASE, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let provenance: String = r.get(18)?;
+            Ok(MembershipRow {
+                id: r.get(0)?,
+                company_id: r.get(1)?,
+                record: MemberRecord {
+                    association: r.get(2)?,
+                    name: r.get(3)?,
+                    website: r.get(4)?,
+                    domain: r.get(5)?,
+                    phone: r.get(6)?,
+                    email: r.get(7)?,
+                    street: r.get(8)?,
+                    city: r.get(9)?,
+                    state: r.get(10)?,
+                    postal_code: r.get(11)?,
+                    country: r.get(12)?,
+                    membership_type: r.get(13)?,
+                    profile_url: r.get(14)?,
+                    source_url: r.get(15)?,
+                    extractor: r.get(16)?,
+                    confidence: r.get(17)?,
+                    provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+                },
+                first_seen_at: r.get(19)?,
+                last_seen_at: r.get(20)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}

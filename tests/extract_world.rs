@@ -1,0 +1,371 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The Done-when accuracy test: the generic extractor (no selectors) over the
+//! whole fixture world, per layout, against the world's ground truth.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use nam::config::AssociationConfig;
+use nam::extract::normalize::{name_key, registrable_domain};
+use nam::extract::profile::merge_profile;
+use nam::extract::{ExtractContext, extract_page};
+use nam::fixture_site::{World, WorldConfig};
+use nam::model::{MemberRecord, PageType};
+
+/// Walks one association's directory in-process (pagination, JSON endpoints,
+/// profile links) and returns its merged listing records and pages read.
+pub fn walk(
+    world: &World,
+    a: &AssociationConfig,
+    with_selectors: bool,
+) -> (Vec<MemberRecord>, usize) {
+    let mut queue: VecDeque<String> = a.directory_urls.iter().cloned().collect();
+    let mut seen: HashSet<String> = queue.iter().cloned().collect();
+    let mut profiles_wanted: HashSet<String> = HashSet::new();
+    let mut listing: Vec<MemberRecord> = Vec::new();
+    let mut profiles: HashMap<String, MemberRecord> = HashMap::new();
+    let mut pages = 0;
+    while let Some(u) = queue.pop_front() {
+        if pages > 3000 {
+            break;
+        }
+        let url = url::Url::parse(&u).unwrap();
+        let host = url.host_str().unwrap_or("").to_owned();
+        let pq = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let Some(page) = world.page(&host, &pq) else {
+            continue;
+        };
+        if (300..400).contains(&page.status) {
+            if let Some(loc) = page.header("location").and_then(|l| url.join(l).ok()) {
+                let loc = loc.to_string();
+                if seen.insert(loc.clone()) {
+                    if profiles_wanted.contains(&u) {
+                        profiles_wanted.insert(loc.clone());
+                    }
+                    queue.push_back(loc);
+                }
+            }
+            continue;
+        }
+        if page.status != 200 {
+            continue;
+        }
+        pages += 1;
+        let body = nam::extract::cli::decode_body(&page.body, Some(&page.content_type));
+        let is_profile = profiles_wanted.contains(&u);
+        let ctx = ExtractContext {
+            association: Some(a.code.clone()),
+            association_name: Some(a.name.clone()),
+            association_base_url: Some(a.base_url.clone()),
+            selectors: if with_selectors {
+                a.selectors.clone()
+            } else {
+                None
+            },
+            page_type: is_profile.then_some(PageType::MemberProfile),
+        };
+        let ex = extract_page(&body, &u, &ctx);
+        if is_profile && ex.members.is_empty() && std::env::var("NAM_VERBOSE").is_ok() {
+            println!("  empty profile page {u}");
+        }
+        let own = registrable_domain(&a.base_url);
+        for n in ex.next_pages.iter().chain(ex.profile_links.iter()) {
+            if registrable_domain(n) == own && seen.insert(n.clone()) {
+                queue.push_back(n.clone());
+            }
+        }
+        for p in &ex.profile_links {
+            profiles_wanted.insert(p.clone());
+        }
+        for m in ex.members {
+            if is_profile {
+                profiles.insert(u.clone(), m);
+            } else {
+                listing.push(m);
+            }
+        }
+    }
+    for m in listing.iter_mut() {
+        if let Some(p) = m.profile_url.as_ref().and_then(|u| profiles.get(u)) {
+            let p = p.clone();
+            merge_profile(m, &p);
+        }
+    }
+    // The same record on two URLs of one listing (e.g. /directory/ and ?page=1) counts once.
+    let mut keys = HashSet::new();
+    listing.retain(|m| {
+        keys.insert((
+            name_key(&m.name),
+            m.domain.clone(),
+            m.city.clone(),
+            m.profile_url.clone(),
+        ))
+    });
+    (listing, pages)
+}
+
+#[derive(Default, Debug)]
+pub struct Score {
+    pub extracted: usize,
+    pub truth: usize,
+    pub matched: usize,
+    pub fields: BTreeMap<&'static str, (usize, usize)>,
+    pub pages: usize,
+}
+
+impl Score {
+    pub fn precision(&self) -> f64 {
+        if self.extracted == 0 {
+            0.0
+        } else {
+            self.matched as f64 / self.extracted as f64
+        }
+    }
+    pub fn recall(&self) -> f64 {
+        if self.truth == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.truth as f64
+        }
+    }
+    pub fn field(&self, f: &str) -> f64 {
+        match self.fields.get(f) {
+            Some((ok, n)) if *n > 0 => *ok as f64 / *n as f64,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Scores every association's layout; returns layout -> score.
+pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeMap<String, Score> {
+    let truth = world.ground_truth();
+    let companies: HashMap<u32, _> = truth.companies.iter().map(|c| (c.id, c)).collect();
+    let assocs = world.associations_file(with_selectors).associations;
+    let mut out = BTreeMap::new();
+    for a in &assocs {
+        let listings: Vec<_> = truth
+            .listings
+            .iter()
+            .filter(|l| l.association == a.code && !l.behind_login)
+            .collect();
+        let layout = truth
+            .listings
+            .iter()
+            .find(|l| l.association == a.code)
+            .map(|l| l.layout.clone())
+            .unwrap_or_else(|| a.code.clone());
+        let (records, pages) = walk(world, a, with_selectors);
+        let mut s = Score {
+            extracted: records.len(),
+            truth: listings.len(),
+            pages,
+            ..Default::default()
+        };
+        let mut used = vec![false; listings.len()];
+        for r in &records {
+            let rk = name_key(&r.name);
+            // Domain first, then name key (city breaks ties between look-alikes).
+            let by_domain = r.domain.as_ref().and_then(|d| {
+                (0..listings.len()).find(|i| {
+                    !used[*i]
+                        && companies
+                            .get(&listings[*i].company_id)
+                            .is_some_and(|c| &c.domain == d)
+                })
+            });
+            let by_name = || {
+                let cands: Vec<usize> = (0..listings.len())
+                    .filter(|i| !used[*i] && name_key(&listings[*i].listed_name) == rk)
+                    .collect();
+                cands
+                    .iter()
+                    .copied()
+                    .find(|i| {
+                        companies
+                            .get(&listings[*i].company_id)
+                            .is_some_and(|c| Some(&c.city) == r.city.as_ref())
+                    })
+                    .or(cands.first().copied())
+            };
+            let Some(i) = by_domain.or_else(by_name) else {
+                if verbose {
+                    println!(
+                        "  [{}] unmatched record: {} {:?} {:?} {:?}",
+                        a.code, r.name, r.domain, r.city, r.source_url
+                    );
+                }
+                continue;
+            };
+            used[i] = true;
+            s.matched += 1;
+            let l = listings[i];
+            let c = companies[&l.company_id];
+            let mut check = |f: &'static str, shown: bool, got: Option<String>, want: String| {
+                if !shown && got.is_none() {
+                    return;
+                }
+                let e = s.fields.entry(f).or_insert((0, 0));
+                e.1 += 1;
+                if got.as_deref() == Some(want.as_str()) {
+                    e.0 += 1;
+                } else if verbose {
+                    println!(
+                        "  [{}] {f}: {} got {:?} want {:?}",
+                        a.code, r.name, got, want
+                    );
+                }
+            };
+            check(
+                "website",
+                l.shows_website,
+                r.website.as_deref().and_then(registrable_domain),
+                c.domain.clone(),
+            );
+            check(
+                "phone",
+                l.shows_phone,
+                r.phone.clone(),
+                c.phone_e164.clone(),
+            );
+            check("city", l.shows_address, r.city.clone(), c.city.clone());
+            check("state", l.shows_address, r.state.clone(), c.state.clone());
+        }
+        if verbose {
+            for (i, l) in listings.iter().enumerate() {
+                if !used[i] {
+                    println!(
+                        "  [{}] missed listing: {} on {}",
+                        a.code, l.listed_name, l.listing_url
+                    );
+                }
+            }
+        }
+        out.insert(format!("{layout} ({})", a.code), s);
+    }
+    out
+}
+
+pub fn print_table(title: &str, scores: &BTreeMap<String, Score>) {
+    println!("\n{title}");
+    println!(
+        "{:<28} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>6} {:>6} {:>6}",
+        "layout", "pages", "truth", "found", "prec", "recall", "website", "phone", "city", "state"
+    );
+    for (k, s) in scores {
+        println!(
+            "{:<28} {:>6} {:>6} {:>6} {:>6.3} {:>6.3} {:>8.3} {:>6.3} {:>6.3} {:>6.3}",
+            k,
+            s.pages,
+            s.truth,
+            s.extracted,
+            s.precision(),
+            s.recall(),
+            s.field("website"),
+            s.field("phone"),
+            s.field("city"),
+            s.field("state")
+        );
+    }
+}
+
+fn assert_scores(scores: &BTreeMap<String, Score>) {
+    let mut bad = Vec::new();
+    for (k, s) in scores {
+        if s.truth == 0 {
+            continue; // members-only directory: nothing public to extract
+        }
+        for (what, v) in [
+            ("precision", s.precision()),
+            ("recall", s.recall()),
+            ("website", s.field("website")),
+            ("phone", s.field("phone")),
+            ("city", s.field("city")),
+            ("state", s.field("state")),
+        ] {
+            if v < 0.95 {
+                bad.push(format!("{k}: {what} {v:.3}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "below 0.95: {bad:#?}");
+}
+
+#[test]
+fn generic_extractor_reaches_095_per_layout_without_selectors() {
+    let world = World::new(WorldConfig::default());
+    let verbose = std::env::var("NAM_VERBOSE").is_ok();
+    let scores = score_world(&world, false, verbose);
+    print_table("generic extractor, no selectors", &scores);
+    assert_scores(&scores);
+}
+
+#[test]
+fn configured_selectors_reach_the_same() {
+    let world = World::new(WorldConfig::default());
+    let scores = score_world(&world, true, std::env::var("NAM_VERBOSE").is_ok());
+    print_table("configured selectors", &scores);
+    assert_scores(&scores);
+}
+
+#[test]
+#[ignore]
+fn dump_page() {
+    let world = World::new(WorldConfig::default());
+    let host = std::env::var("H").unwrap();
+    let path = std::env::var("P").unwrap();
+    let page = world.page(&host, &path).unwrap();
+    let body = String::from_utf8_lossy(&page.body);
+    println!("{body}");
+    let ex = extract_page(
+        &body,
+        &format!("http://{host}{path}"),
+        &ExtractContext::default(),
+    );
+    for m in &ex.members {
+        println!(
+            "REC {} | {:?} | {:?} | {:?} | {:?} | {:?} | {:?}",
+            m.name, m.domain, m.phone, m.street, m.city, m.state, m.profile_url
+        );
+    }
+    println!("NEXT {:?}", ex.next_pages);
+}
+
+#[test]
+fn generic_extractor_holds_on_other_seeds() {
+    for (seed, members) in [(99u64, 300usize), (2026, 60)] {
+        let world = World::new(WorldConfig {
+            seed,
+            members,
+            ..WorldConfig::default()
+        });
+        let scores = score_world(&world, false, std::env::var("NAM_VERBOSE").is_ok());
+        print_table(
+            &format!("generic extractor, seed {seed}, {members} members"),
+            &scores,
+        );
+        assert_scores(&scores);
+    }
+}
+
+#[test]
+fn generic_extractor_holds_under_layout_drift_and_content_faults() {
+    use nam::fixture_site::FaultConfig;
+    let faults = FaultConfig {
+        drift: true,
+        bad_charset: true,
+        redirects: true,
+        ..FaultConfig::default()
+    };
+    let world = World::new(WorldConfig {
+        faults,
+        ..WorldConfig::default()
+    });
+    let scores = score_world(&world, false, std::env::var("NAM_VERBOSE").is_ok());
+    print_table(
+        "generic extractor, drifted layouts + bad charset + redirects",
+        &scores,
+    );
+    assert_scores(&scores);
+}

@@ -1,0 +1,160 @@
+//! The thin slice end to end through the real binary: demo crawl of the
+//! loopback world -> SQLite -> export; database safety commands.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `nam` with a private HOME/XDG so nothing touches the user's files.
+fn nam(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nam"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("NAM_DB")
+        .env_remove("NAM_CONFIG")
+        .output()
+        .expect("running nam")
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "nam failed: {}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn demo_is_idempotent_and_exports() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("x.db");
+    let db_s = db.to_str().unwrap();
+    ok(&nam(
+        home.path(),
+        &["demo", "--no-tui", "--no-politeness", "--db", db_s, "--members", "30"],
+    ));
+    let companies = count(&db, "SELECT count(*) FROM companies");
+    let listings = count(&db, "SELECT count(*) FROM association_memberships");
+    assert!(companies >= 20, "only {companies} companies");
+    assert!(
+        listings >= companies,
+        "{listings} listings for {companies} companies"
+    );
+    // Every listing has provenance and a resolved company.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM association_memberships WHERE company_id IS NULL OR source_url = ''"
+        ),
+        0
+    );
+    // The config was written with comments on first run.
+    let cfg = std::fs::read_to_string(home.path().join("config/nam/config.toml")).unwrap();
+    assert!(cfg.starts_with('#'));
+
+    ok(&nam(
+        home.path(),
+        &["demo", "--no-tui", "--no-politeness", "--db", db_s, "--members", "30"],
+    ));
+    assert_eq!(count(&db, "SELECT count(*) FROM companies"), companies);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM association_memberships"),
+        listings
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM extraction_jobs WHERE status = 'completed'"
+        ),
+        2
+    );
+
+    let out_dir = home.path().join("out");
+    ok(&nam(
+        home.path(),
+        &[
+            "export",
+            "--db",
+            db_s,
+            "--format",
+            "csv",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    ));
+    let csv = std::fs::read_to_string(out_dir.join("companies.csv")).unwrap();
+    assert_eq!(csv.lines().count() as i64, companies + 1);
+    assert!(!out_dir.join("companies.parquet").exists());
+
+    // Logs are JSON lines in the state directory, not on the terminal.
+    let logs = std::fs::read_dir(home.path().join("state/nam/logs"))
+        .unwrap()
+        .count();
+    assert!(logs >= 1);
+}
+
+#[test]
+fn db_check_refuses_garbage_without_touching_it() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("notes.db");
+    std::fs::write(&bad, b"this is a shopping list, not a database\n").unwrap();
+    let out = nam(home.path(), &["db", "check", "--db", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("notes.db") && err.contains("not a SQLite database"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&bad).unwrap(),
+        b"this is a shopping list, not a database\n"
+    );
+    // Opening it for work is refused the same way.
+    let out = nam(home.path(), &["db", "stats", "--db", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn db_backup_restore_round_trip() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("nam.db");
+    let csv = home.path().join("c.csv");
+    std::fs::write(
+        &csv,
+        "name,website\nAcme Stamping Inc.,acme.com\nGearco,gearco.com\n",
+    )
+    .unwrap();
+    let db_s = db.to_str().unwrap();
+    ok(&nam(
+        home.path(),
+        &["import", csv.to_str().unwrap(), "--db", db_s],
+    ));
+    let backup = home.path().join("backup.db");
+    ok(&nam(
+        home.path(),
+        &["db", "backup", backup.to_str().unwrap(), "--db", db_s],
+    ));
+    std::fs::write(&csv, "name\nThird Co\n").unwrap();
+    ok(&nam(
+        home.path(),
+        &["import", csv.to_str().unwrap(), "--db", db_s],
+    ));
+    assert_eq!(count(&db, "SELECT count(*) FROM companies"), 3);
+    ok(&nam(
+        home.path(),
+        &["db", "restore", backup.to_str().unwrap(), "--db", db_s],
+    ));
+    assert_eq!(count(&db, "SELECT count(*) FROM companies"), 2);
+    ok(&nam(home.path(), &["db", "check", "--db", db_s]));
+}
