@@ -166,6 +166,9 @@ fn main() {
         rt.block_on(bench_crawl_engine(env_usize("NAM_BENCH_MEMBERS", 2000)));
     }
     if want("politeness") {
-        rt.block_on(bench_politeness(env_usize("NAM_BENCH_POLITE_MEMBERS", 120), 5.0));
+        rt.block_on(bench_politeness(
+            env_usize("NAM_BENCH_POLITE_MEMBERS", 120),
+            5.0,
+        ));
     }
 }

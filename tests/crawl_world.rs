@@ -2,7 +2,6 @@
 //! robots.txt, login walls, faults, dead letters, delta re-crawls, resume.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -505,4 +504,99 @@ async fn circuit_breaker_gives_up_on_a_failing_domain() {
     assert_eq!(pma.verdict, "allowed");
     assert!(report.pages_stored > 10);
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_url_site_without_config_is_crawled_as_a_directory() {
+    let server = serve(FaultConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let mut o = opts(&server);
+    o.associations.clear();
+    o.seed_urls = vec!["http://nema.example/membership/member-directory/".into()];
+    let report = crawl(&db, o).await;
+    assert_eq!(report.domains.len(), 1);
+    assert!(
+        report
+            .page_types
+            .get("directory_listing")
+            .copied()
+            .unwrap_or(0)
+            > 1
+    );
+    assert!(!report.page_types.contains_key("company_site"));
+    let store = Store::open(&db).unwrap();
+    let codes: Vec<Option<String>> = {
+        let mut st = store
+            .conn()
+            .prepare("SELECT DISTINCT association_code FROM pages")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(codes, vec![Some("nema.example".to_string())]);
+    server.shutdown().await;
+}
+
+/// robots.txt is per host: a sub-host's file governs its URLs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_is_read_per_host() {
+    use axum::extract::Request;
+    use axum::http::header::HOST;
+    use std::sync::Mutex;
+
+    let seen: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let log = log.clone();
+        async move {
+            let host = req
+                .headers()
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let path = req.uri().path().to_string();
+            log.lock().unwrap().push(format!("{host}{path}"));
+            match (host.as_str(), path.as_str()) {
+                ("a.example", "/robots.txt") => "User-agent: *\nDisallow: /private/\n".to_string(),
+                ("docs.a.example", "/robots.txt") => "User-agent: *\nDisallow: /\n".to_string(),
+                _ => "<html><body><a href=\"/private/x\">p</a> <a href=\"http://docs.a.example/guide\">docs</a> <a href=\"/open\">open</a></body></html>".to_string(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let o = CrawlOptions {
+        seed_urls: vec!["http://a.example/".into()],
+        resolve: Some(ResolveOverride {
+            host_suffixes: vec!["example".into()],
+            addr,
+        }),
+        politeness: false,
+        ..Default::default()
+    };
+    let report = crawl(&dir.path().join("c.db"), o).await;
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.contains(&"a.example/open".to_string()), "{seen:?}");
+    assert!(
+        seen.contains(&"docs.a.example/robots.txt".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|s| s == "docs.a.example/guide"),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|s| s.starts_with("a.example/private")),
+        "{seen:?}"
+    );
+    assert_eq!(report.robots_skipped, 2);
 }

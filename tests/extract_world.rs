@@ -310,29 +310,6 @@ fn configured_selectors_reach_the_same() {
 }
 
 #[test]
-#[ignore]
-fn dump_page() {
-    let world = World::new(WorldConfig::default());
-    let host = std::env::var("H").unwrap();
-    let path = std::env::var("P").unwrap();
-    let page = world.page(&host, &path).unwrap();
-    let body = String::from_utf8_lossy(&page.body);
-    println!("{body}");
-    let ex = extract_page(
-        &body,
-        &format!("http://{host}{path}"),
-        &ExtractContext::default(),
-    );
-    for m in &ex.members {
-        println!(
-            "REC {} | {:?} | {:?} | {:?} | {:?} | {:?} | {:?}",
-            m.name, m.domain, m.phone, m.street, m.city, m.state, m.profile_url
-        );
-    }
-    println!("NEXT {:?}", ex.next_pages);
-}
-
-#[test]
 fn generic_extractor_holds_on_other_seeds() {
     for (seed, members) in [(99u64, 300usize), (2026, 60)] {
         let world = World::new(WorldConfig {

@@ -42,7 +42,15 @@ fn demo_is_idempotent_and_exports() {
     let db_s = db.to_str().unwrap();
     ok(&nam(
         home.path(),
-        &["demo", "--no-tui", "--no-politeness", "--db", db_s, "--members", "30"],
+        &[
+            "demo",
+            "--no-tui",
+            "--no-politeness",
+            "--db",
+            db_s,
+            "--members",
+            "30",
+        ],
     ));
     let companies = count(&db, "SELECT count(*) FROM companies");
     let listings = count(&db, "SELECT count(*) FROM association_memberships");
@@ -65,7 +73,15 @@ fn demo_is_idempotent_and_exports() {
 
     ok(&nam(
         home.path(),
-        &["demo", "--no-tui", "--no-politeness", "--db", db_s, "--members", "30"],
+        &[
+            "demo",
+            "--no-tui",
+            "--no-politeness",
+            "--db",
+            db_s,
+            "--members",
+            "30",
+        ],
     ));
     assert_eq!(count(&db, "SELECT count(*) FROM companies"), companies);
     assert_eq!(

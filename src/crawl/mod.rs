@@ -272,8 +272,12 @@ pub async fn run_crawl(
             });
         }
         directory_seeds.insert(u.to_string());
-        let code = association_of.get(&domain).cloned();
-        seeds.push((u, "directory", code));
+        // A site without configuration is filed under its domain.
+        let code = association_of
+            .entry(domain.clone())
+            .or_insert_with(|| domain.clone())
+            .clone();
+        seeds.push((u, "directory", Some(code)));
     }
 
     // Resume or restart the frontier.
@@ -547,9 +551,7 @@ struct Gate {
 
 fn rate_for(sh: &Shared, plan: &DomainPlan) -> crate::config::RateLimit {
     match &plan.association {
-        Some(a) => a
-            .rate
-            .unwrap_or(sh.settings.association_rate),
+        Some(a) => a.rate.unwrap_or(sh.settings.association_rate),
         None => sh.settings.default_rate,
     }
 }
@@ -687,6 +689,9 @@ struct Worker {
     sh: Arc<Shared>,
     plan: DomainPlan,
     gate: Gate,
+    /// robots.txt applies per scheme, host and port (RFC 9309 §2.3); the
+    /// gatekeeper read the entry host's, others are read on first use.
+    other_hosts: HashMap<String, RobotsPolicy>,
     breaker: Breaker,
     cap: Option<u32>,
     requests: u64,
@@ -709,6 +714,7 @@ async fn domain_worker(sh: Arc<Shared>, plan: DomainPlan, gate: Gate) -> Result<
         },
         requests: gate.requests,
         cap_reached: false,
+        other_hosts: HashMap::new(),
         sh,
         plan,
         gate,
@@ -803,6 +809,33 @@ impl Worker {
             },
         );
         Ok(())
+    }
+
+    /// The robots.txt verdict for a URL, from its own host's robots.txt.
+    async fn robots_decide(&mut self, url: &Url) -> Result<robots::Decision> {
+        let origin = url.origin().ascii_serialization();
+        if origin == self.plan.robots_base.origin().ascii_serialization() {
+            return Ok(self.gate.policy.decide(url.as_str()));
+        }
+        if !self.other_hosts.contains_key(&origin) {
+            let robots_url = url.join("/robots.txt")?;
+            if !self.slot().await? {
+                // Out of budget: the caller sees `cap_reached` and stops.
+                return Ok(robots::Decision {
+                    allowed: false,
+                    rule: None,
+                    reason: "daily cap reached before robots.txt could be read".into(),
+                });
+            }
+            let policy = fetch_robots(&self.sh, &robots_url).await.0;
+            tracing::info!(%origin, group = ?policy.group, "robots.txt read");
+            self.other_hosts.insert(origin.clone(), policy);
+        }
+        Ok(self
+            .other_hosts
+            .get(&origin)
+            .map(|p| p.decide(url.as_str()))
+            .unwrap_or_else(|| self.gate.policy.decide(url.as_str())))
     }
 
     /// Waits for the pacer and the daily budget; false when the cap is used up.
@@ -972,7 +1005,7 @@ impl Worker {
             if urlnorm::domain_of(&target) != self.plan.domain {
                 return Ok(Fetched::OffSite { target, hops });
             }
-            let d = self.gate.policy.decide(target.as_str());
+            let d = self.robots_decide(&target).await?;
             if !d.allowed {
                 return Ok(Fetched::Disallowed {
                     target,
@@ -1001,7 +1034,13 @@ impl Worker {
                 return Ok(true);
             }
         };
-        let decision = self.gate.policy.decide(url.as_str());
+        let decision = self.robots_decide(&url).await?;
+        if self.cap_reached {
+            self.sh
+                .store()
+                .finish_url(q.id, "pending", None, None, q.attempts, None, None)?;
+            return Ok(true);
+        }
         if !decision.allowed {
             bump(&self.sh.counters.robots_skipped);
             let why = format!("robots.txt: {}", decision.reason);
@@ -1192,7 +1231,9 @@ impl Worker {
         let ct = resp.content_type.clone();
         let etag = resp.etag.clone();
         let last_modified = resp.last_modified.clone();
-        let is_association_site = assoc_cfg.is_some() || is_seed;
+        // Every domain this crawler visits is a directory site (association
+        // or analyst-added); company websites are the enrichment phase's.
+        let is_association_site = true;
         let analysed = tokio::task::spawn_blocking(move || {
             analyse(
                 &resp.bytes,
