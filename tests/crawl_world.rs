@@ -56,6 +56,19 @@ fn key(url: &str) -> String {
         .unwrap_or_else(|_| url.to_string())
 }
 
+/// One column of a query, as strings.
+fn column<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Vec<T> {
+    let mut st = store.conn().prepare(sql).unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 fn page_requests(log: &[LoggedRequest]) -> Vec<&LoggedRequest> {
     log.iter()
         .filter(|r| r.path_and_query != "/robots.txt")
@@ -129,34 +142,22 @@ async fn full_crawl_fetches_every_member_page_once_and_respects_robots() {
     assert_eq!(wall.verdict, "login_wall");
     assert!(wall.reason.unwrap().contains("password"));
     assert!(report.login_walls > 0);
-    let n_wall_pages: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM pages WHERE page_type = 'login_wall' AND body IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n_wall_pages = count(
+        &store,
+        "SELECT count(*) FROM pages WHERE page_type = 'login_wall' AND body IS NULL",
+    );
     assert!(n_wall_pages > 0);
-    let skipped: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM url_queue WHERE status = 'skipped' AND error LIKE 'robots.txt:%Disallow%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let skipped = count(
+        &store,
+        "SELECT count(*) FROM url_queue WHERE status = 'skipped' AND error LIKE 'robots.txt:%Disallow%'",
+    );
     assert!(skipped > 0, "robots skips are stored with the rule");
 
     // Every fetched page carries a type and its evidence.
-    let unclassified: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM pages WHERE page_type IS NULL OR classification_evidence IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let unclassified = count(
+        &store,
+        "SELECT count(*) FROM pages WHERE page_type IS NULL OR classification_evidence IS NULL",
+    );
     assert_eq!(unclassified, 0);
     for t in ["directory_listing", "member_profile", "event", "login_wall"] {
         assert!(
@@ -199,16 +200,10 @@ async fn second_run_is_conditional_and_drift_shows_as_changed() {
     let third = crawl(&db, opts(&server)).await;
     assert!(third.delta.changed > 0, "{:?}", third.delta);
     let store = Store::open(&db).unwrap();
-    let changed_hosts: Vec<String> = {
-        let mut st = store
-            .conn()
-            .prepare("SELECT DISTINCT domain FROM pages WHERE delta = 'changed'")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let changed_hosts: Vec<String> = column(
+        &store,
+        "SELECT DISTINCT domain FROM pages WHERE delta = 'changed'",
+    );
     assert_eq!(changed_hosts, vec!["pma.example".to_string()]);
 
     // --force-full ignores validators.
@@ -275,14 +270,10 @@ async fn faults_end_in_retries_or_dead_letters_and_the_crawl_completes() {
         assert!(any, "{host} crawled");
     }
     let store = Store::open(&db).unwrap();
-    let pages_nema: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM pages WHERE domain IN ('nema.example', 'aia.example') AND status_code = 200",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let pages_nema = count(
+        &store,
+        "SELECT count(*) FROM pages WHERE domain IN ('nema.example', 'aia.example') AND status_code = 200",
+    );
     assert!(pages_nema > 5);
 
     // AGMA's errors outlast the retries: every failure is a dead letter with its cause.
@@ -368,35 +359,21 @@ async fn redirect_chains_loops_charsets_and_huge_pages() {
     assert!(final_url.starts_with("http://socma.example/"));
     let _ = evidence;
     // Windows-1252 pages without (or with a wrong) charset decode correctly.
-    let charsets: Vec<String> = {
-        let mut st = store
-            .conn()
-            .prepare("SELECT DISTINCT charset FROM pages WHERE domain = 'afsinc.example' AND url LIKE '%member-directory%'")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let charsets: Vec<String> = column(
+        &store,
+        "SELECT DISTINCT charset FROM pages WHERE domain = 'afsinc.example' AND url LIKE '%member-directory%'",
+    );
     assert!(charsets.iter().any(|c| c == "windows-1252"), "{charsets:?}");
-    let mojibake: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM pages WHERE body LIKE '%Ã©%' OR body LIKE '%\u{fffd}%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let mojibake = count(
+        &store,
+        "SELECT count(*) FROM pages WHERE body LIKE '%Ã©%' OR body LIKE '%\u{fffd}%'",
+    );
     assert_eq!(mojibake, 0);
     // The 6 MB page is fetched (under the 8 MB cap) and stored without a panic.
-    let bytes: i64 = store
-        .conn()
-        .query_row(
-            "SELECT bytes FROM pages WHERE url = 'http://ntma.example/resources/'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let bytes = count(
+        &store,
+        "SELECT bytes FROM pages WHERE url = 'http://ntma.example/resources/'",
+    );
     assert!(bytes > 5_000_000);
     server.shutdown().await;
 }
@@ -526,16 +503,7 @@ async fn a_seed_url_site_without_config_is_crawled_as_a_directory() {
     );
     assert!(!report.page_types.contains_key("company_site"));
     let store = Store::open(&db).unwrap();
-    let codes: Vec<Option<String>> = {
-        let mut st = store
-            .conn()
-            .prepare("SELECT DISTINCT association_code FROM pages")
-            .unwrap();
-        st.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let codes: Vec<Option<String>> = column(&store, "SELECT DISTINCT association_code FROM pages");
     assert_eq!(codes, vec![Some("nema.example".to_string())]);
     server.shutdown().await;
 }

@@ -174,3 +174,135 @@ fn db_backup_restore_round_trip() {
     assert_eq!(count(&db, "SELECT count(*) FROM companies"), 2);
     ok(&nam(home.path(), &["db", "check", "--db", db_s]));
 }
+
+/// `nam run` against a fixture server this test starts: a dry run asks for
+/// robots.txt only and explains skips; a capped run stops and resumes; the
+/// dead-letter and robots commands answer.
+#[test]
+fn run_dry_run_max_pages_and_robots_through_the_binary() {
+    use std::sync::Arc;
+
+    use nam::fixture_site::{FixtureServer, World, WorldConfig};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let world = Arc::new(World::new(WorldConfig {
+        members: 20,
+        ..Default::default()
+    }));
+    let server = rt.block_on(FixtureServer::start(world.clone(), 0)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("run.db");
+    let db_s = db.to_str().unwrap();
+    let assoc = home.path().join("assoc.toml");
+    let mut file = world.associations_file(false);
+    file.associations
+        .retain(|a| a.code == "PMA" || a.code == "NEMA");
+    std::fs::write(&assoc, toml::to_string(&file).unwrap()).unwrap();
+    // Loopback rates so the test is quick; robots.txt still rules.
+    let cfg = home.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[crawl.association_rate]\nper_second = 50.0\ndaily_cap = 1000\n",
+    )
+    .unwrap();
+    let resolve = format!("example={}", server.addr());
+    let base = [
+        "run",
+        "--db",
+        db_s,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--associations-file",
+        assoc.to_str().unwrap(),
+        "--resolve",
+        &resolve,
+    ];
+
+    let mut dry = base.to_vec();
+    dry.extend([
+        "--seed-url",
+        "http://pma.example/members-only/roster",
+        "--dry-run",
+    ]);
+    let out = ok(&nam(home.path(), &dry));
+    assert!(
+        out.contains("would get  http://pma.example/directory/"),
+        "{out}"
+    );
+    assert!(
+        out.contains("would skip http://pma.example/members-only/roster"),
+        "{out}"
+    );
+    assert!(out.contains("Disallow: /members-only/"), "{out}");
+    let log = server.request_log();
+    assert!(
+        log.iter().all(|r| r.path_and_query == "/robots.txt"),
+        "{log:?}"
+    );
+
+    // NEMA only from here: no Crawl-delay, so the run is quick.
+    let nema: Vec<&str> = base.iter().copied().chain(["-a", "NEMA"]).collect();
+    let mut capped = nema.clone();
+    capped.extend(["--max-pages", "5"]);
+    let out = ok(&nam(home.path(), &capped));
+    assert!(out.contains("stopped at --max-pages"), "{out}");
+    assert_eq!(count(&db, "SELECT count(*) FROM pages"), 5);
+    let pending = count(
+        &db,
+        "SELECT count(*) FROM url_queue WHERE status = 'pending' AND domain = 'nema.example'",
+    );
+    assert!(pending > 0);
+
+    let out = ok(&nam(home.path(), &nema));
+    assert!(!out.contains("stopped at --max-pages"), "{out}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM url_queue WHERE status = 'pending' AND domain = 'nema.example'"
+        ),
+        0
+    );
+    let listed = world
+        .ground_truth()
+        .listings
+        .iter()
+        .filter(|l| l.association == "NEMA")
+        .count() as i64;
+    let stored = count(
+        &db,
+        "SELECT count(*) FROM association_memberships WHERE association_code = 'NEMA'",
+    );
+    assert!(listed > 0 && stored * 100 >= listed * 95, "{stored} of {listed}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM extraction_jobs WHERE status = 'completed'"
+        ),
+        3
+    );
+
+    let out = ok(&nam(home.path(), &["dead-letters", "--db", db_s]));
+    assert!(
+        out.contains("no dead letters") || out.contains("tries"),
+        "{out}"
+    );
+
+    let robots = home.path().join("robots.txt");
+    std::fs::write(&robots, "User-agent: *\nDisallow: /private/\n").unwrap();
+    let out = ok(&nam(
+        home.path(),
+        &[
+            "robots",
+            robots.to_str().unwrap(),
+            "http://a.example/private/x",
+            "http://a.example/open",
+        ],
+    ));
+    assert!(
+        out.contains("DISALLOWED http://a.example/private/x"),
+        "{out}"
+    );
+    assert!(out.contains("line 2: Disallow: /private/"), "{out}");
+    assert!(out.contains("allowed    http://a.example/open"), "{out}");
+    rt.block_on(server.shutdown());
+}

@@ -13,31 +13,7 @@ use crate::model::MemberRecord;
 /// URL and page shape of a member profile: a slug under a member/company/
 /// profile/directory path and a top heading.
 pub fn looks_like_profile(doc: &Html, url: &str) -> bool {
-    let Ok(u) = url::Url::parse(url) else {
-        return false;
-    };
-    let segs: Vec<&str> = u
-        .path_segments()
-        .map(|s| s.filter(|x| !x.is_empty()).collect())
-        .unwrap_or_default();
-    let path_ok = segs.len() >= 2
-        && segs[..segs.len() - 1].iter().any(|s| {
-            let s = s.to_lowercase();
-            [
-                "member",
-                "profile",
-                "compan",
-                "directory",
-                "exhibitor",
-                "listing",
-                "firm",
-            ]
-            .iter()
-            .any(|w| s.contains(w))
-        })
-        || u.query()
-            .is_some_and(|q| q.contains("id=") || q.contains("member="));
-    path_ok && heading(doc).is_some()
+    super::generic::label::profile_path_ok(url) && heading(doc).is_some()
 }
 
 fn main_root(doc: &Html) -> ElementRef<'_> {

@@ -95,6 +95,21 @@ pub struct FrontierCounts {
     pub dead: i64,
 }
 
+const DOMAIN_ACCESS_COLUMNS: &str =
+    "domain, verdict, reason, robots_txt, crawl_delay_secs, checked_at, robots_fetched_at";
+
+fn domain_access_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DomainAccess> {
+    Ok(DomainAccess {
+        domain: r.get(0)?,
+        verdict: r.get(1)?,
+        reason: r.get(2)?,
+        robots_txt: r.get(3)?,
+        crawl_delay_secs: r.get(4)?,
+        checked_at: r.get(5)?,
+        robots_fetched_at: r.get(6)?,
+    })
+}
+
 fn trailing_slash_twin(url: &str) -> String {
     match url.split_once('?') {
         Some((p, q)) => match p.strip_suffix('/') {
@@ -374,41 +389,19 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT domain, verdict, reason, robots_txt, crawl_delay_secs, checked_at, robots_fetched_at
-                 FROM domain_access WHERE domain = ?1",
+                &format!("SELECT {DOMAIN_ACCESS_COLUMNS} FROM domain_access WHERE domain = ?1"),
                 params![domain],
-                |r| {
-                    Ok(DomainAccess {
-                        domain: r.get(0)?,
-                        verdict: r.get(1)?,
-                        reason: r.get(2)?,
-                        robots_txt: r.get(3)?,
-                        crawl_delay_secs: r.get(4)?,
-                        checked_at: r.get(5)?,
-                        robots_fetched_at: r.get(6)?,
-                    })
-                },
+                domain_access_row,
             )
             .optional()?)
     }
 
     pub fn domain_accesses(&self) -> Result<Vec<DomainAccess>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT domain, verdict, reason, robots_txt, crawl_delay_secs, checked_at, robots_fetched_at
-             FROM domain_access ORDER BY domain",
-        )?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {DOMAIN_ACCESS_COLUMNS} FROM domain_access ORDER BY domain"
+        ))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(DomainAccess {
-                    domain: r.get(0)?,
-                    verdict: r.get(1)?,
-                    reason: r.get(2)?,
-                    robots_txt: r.get(3)?,
-                    crawl_delay_secs: r.get(4)?,
-                    checked_at: r.get(5)?,
-                    robots_fetched_at: r.get(6)?,
-                })
-            })?
+            .query_map([], domain_access_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
