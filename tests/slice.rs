@@ -272,7 +272,10 @@ fn run_dry_run_max_pages_and_robots_through_the_binary() {
         &db,
         "SELECT count(*) FROM association_memberships WHERE association_code = 'NEMA'",
     );
-    assert!(listed > 0 && stored * 100 >= listed * 95, "{stored} of {listed}");
+    assert!(
+        listed > 0 && stored * 100 >= listed * 95,
+        "{stored} of {listed}"
+    );
     assert_eq!(
         count(
             &db,
@@ -304,5 +307,109 @@ fn run_dry_run_max_pages_and_robots_through_the_binary() {
     );
     assert!(out.contains("line 2: Disallow: /private/"), "{out}");
     assert!(out.contains("allowed    http://a.example/open"), "{out}");
+    rt.block_on(server.shutdown());
+}
+
+/// A crawl killed mid-way (SIGKILL) resumes from the persisted frontier:
+/// the next run finishes the work without fetching finished pages again.
+#[test]
+fn a_killed_crawl_resumes_from_the_frontier() {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use nam::fixture_site::{FixtureServer, World, WorldConfig};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let world = Arc::new(World::new(WorldConfig {
+        members: 40,
+        ..Default::default()
+    }));
+    let server = rt.block_on(FixtureServer::start(world.clone(), 0)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("kill.db");
+    let assoc = home.path().join("assoc.toml");
+    let mut file = world.associations_file(false);
+    file.associations.retain(|a| a.code == "NEMA");
+    std::fs::write(&assoc, toml::to_string(&file).unwrap()).unwrap();
+    let slow = home.path().join("slow.toml");
+    std::fs::write(&slow, "[crawl.association_rate]\nper_second = 10.0\n").unwrap();
+    let fast = home.path().join("fast.toml");
+    std::fs::write(&fast, "[crawl.association_rate]\nper_second = 100.0\n").unwrap();
+    let resolve = format!("example={}", server.addr());
+    let args = |cfg: &Path| -> Vec<String> {
+        [
+            "run",
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--associations-file",
+            assoc.to_str().unwrap(),
+            "--resolve",
+            &resolve,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nam"))
+        .args(args(&slow))
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let pages = if db.exists() {
+            rusqlite::Connection::open(&db)
+                .and_then(|c| c.query_row("SELECT count(*) FROM pages", [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        if pages >= 4 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "crawl never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = count(&db, "SELECT count(*) FROM pages");
+    let left = count(
+        &db,
+        "SELECT count(*) FROM url_queue WHERE status IN ('pending', 'in_progress')",
+    );
+    assert!(left > 0, "the kill came too late to test anything");
+
+    let out = ok(&nam(
+        home.path(),
+        &args(&fast).iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert!(out.contains("crawl:"), "{out}");
+    assert!(count(&db, "SELECT count(*) FROM pages") > before);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM url_queue WHERE status IN ('pending', 'in_progress')"
+        ),
+        0
+    );
+    // Only the request in flight at the kill may have been made twice.
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for r in server.request_log() {
+        if r.path_and_query != "/robots.txt" {
+            *seen.entry(r.path_and_query).or_default() += 1;
+        }
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.len() <= 1, "refetched after resume: {twice:?}");
     rt.block_on(server.shutdown());
 }
