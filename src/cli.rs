@@ -327,6 +327,10 @@ async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
         None if args.associations.is_empty() && !args.seed_urls.is_empty() => Vec::new(),
         None => crate::pipeline::select_associations(&cfg, &args.associations)?,
     };
+    for s in &args.seed_urls {
+        crate::crawl::urlnorm::normalize(s)
+            .map_err(|e| anyhow::anyhow!("--seed-url {s:?}: {e}"))?;
+    }
     if associations.is_empty() && args.seed_urls.is_empty() {
         bail!("nothing to crawl: no association matched and no --seed-url given");
     }

@@ -433,6 +433,12 @@ async fn dry_run_requests_nothing_but_robots() {
         blocked.reason.contains("Disallow: /members-only/"),
         "{blocked:?}"
     );
+    // The plan changed nothing in the frontier.
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.frontier_counts().unwrap(),
+        nam::store::crawl::FrontierCounts::default()
+    );
     server.shutdown().await;
 }
 
@@ -567,4 +573,50 @@ async fn robots_txt_is_read_per_host() {
         "{seen:?}"
     );
     assert_eq!(report.robots_skipped, 2);
+}
+
+/// An unreachable robots.txt (5xx) blocks the site and is not cached: the
+/// next run asks again and crawls once it answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_robots_blocks_and_is_asked_again() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+
+    let up = Arc::new(AtomicBool::new(false));
+    let flag = up.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let flag = flag.clone();
+        async move {
+            if uri.path() == "/robots.txt" && !flag.load(Ordering::SeqCst) {
+                return (StatusCode::SERVICE_UNAVAILABLE, "down").into_response();
+            }
+            if uri.path() == "/robots.txt" {
+                return "User-agent: *\nDisallow:\n".into_response();
+            }
+            axum::response::Html("<html><body><p>hello</p></body></html>").into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let o = CrawlOptions {
+        seed_urls: vec!["http://down.example/".into()],
+        resolve: Some(ResolveOverride {
+            host_suffixes: vec!["example".into()],
+            addr,
+        }),
+        politeness: false,
+        ..Default::default()
+    };
+    let first = crawl(&db, o.clone()).await;
+    assert_eq!(first.domains[0].verdict, "unreachable");
+    assert_eq!(first.pages_stored, 0);
+    up.store(true, Ordering::SeqCst);
+    let second = crawl(&db, o).await;
+    assert_eq!(second.domains[0].verdict, "allowed");
+    assert_eq!(second.pages_stored, 1);
 }

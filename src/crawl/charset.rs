@@ -44,7 +44,14 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static str
     let declared = header_charset(content_type).or_else(|| meta_charset(bytes));
     let enc = match declared {
         // UTF-16 labels without a BOM are almost always wrong in HTML.
-        Some(e) if e == UTF_8 && std::str::from_utf8(bytes).is_err() => sniff(bytes),
+        // Invalid UTF-8 means mislabelled; a sequence cut at the end (a body
+        // truncated at the size cap) does not.
+        Some(e)
+            if e == UTF_8
+                && std::str::from_utf8(bytes).is_err_and(|err| err.error_len().is_some()) =>
+        {
+            sniff(bytes)
+        }
         Some(e) if e.name().starts_with("UTF-16") => sniff(bytes),
         Some(e) => e,
         None => sniff(bytes),
@@ -84,6 +91,20 @@ mod tests {
         let (t, enc) = decode(CAFE_1252, Some("text/html; charset=utf-8"));
         assert!(t.contains("Montréal"), "{t}");
         assert_ne!(enc, "UTF-8");
+    }
+
+    #[test]
+    fn utf8_cut_mid_character_stays_utf8() {
+        let full = "Société Générale de Précision ".repeat(20);
+        let bytes = full.as_bytes();
+        // The shortest prefix that is not valid UTF-8 ends inside "é".
+        let cut = (1..bytes.len())
+            .map(|n| &bytes[..n])
+            .find(|b| std::str::from_utf8(b).is_err())
+            .unwrap();
+        let (t, enc) = decode(cut, Some("text/html; charset=utf-8"));
+        assert_eq!(enc, "UTF-8");
+        assert!(t.starts_with("Soci"));
     }
 
     #[test]

@@ -49,8 +49,10 @@ fn same_site(u: &Url, site_domain: &str) -> bool {
     domain_of(u) == site_domain
 }
 
-/// Links of an HTML page (or JSON endpoint), given what the extractor found.
-pub fn links(body: &str, page_url: &Url, ex: &Extraction) -> Vec<Link> {
+/// Links of an HTML page (or JSON endpoint), given what the extractor
+/// found. On a `listing` page, pagination and profile links are structural
+/// (they keep the page's depth); elsewhere every link is ordinary.
+pub fn links(body: &str, page_url: &Url, ex: &Extraction, listing: bool) -> Vec<Link> {
     let site = domain_of(page_url);
     let mut out: Vec<Link> = Vec::new();
     let mut push = |u: Url, hint: &'static str, priority: i64, structural: bool| {
@@ -77,12 +79,12 @@ pub fn links(body: &str, page_url: &Url, ex: &Extraction) -> Vec<Link> {
     };
     for n in &ex.next_pages {
         if let Ok(u) = resolve(page_url, n) {
-            push(u, "directory", 50, true);
+            push(u, "directory", 50, listing);
         }
     }
     for p in &ex.profile_links {
         if let Ok(u) = resolve(page_url, p) {
-            push(u, "profile", 40, true);
+            push(u, "profile", 40, listing || !ex.members.is_empty());
         }
     }
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
@@ -99,7 +101,12 @@ pub fn links(body: &str, page_url: &Url, ex: &Extraction) -> Vec<Link> {
     if let Ok(sel) = Selector::parse("link[rel~=next][href], a[rel~=next][href]") {
         for e in doc.select(&sel) {
             if let Some(u) = e.value().attr("href").and_then(|h| resolve(&base, h).ok()) {
-                push(u, "directory", 50, true);
+                if listing {
+                    push(u, "directory", 50, true);
+                } else {
+                    let (hint, priority) = classify_link(&u);
+                    push(u, hint, priority, false);
+                }
             }
         }
     }
@@ -174,7 +181,7 @@ mod tests {
             profile_links: vec!["/members/acme".into()],
             ..Default::default()
         };
-        let got = links(body, &page, &ex);
+        let got = links(body, &page, &ex, true);
         let urls: Vec<&str> = got.iter().map(|l| l.url.as_str()).collect();
         assert!(urls.contains(&"http://pma.example/directory/?page=2"));
         assert!(urls.contains(&"http://pma.example/about/"));
@@ -204,6 +211,13 @@ mod tests {
         let events = got.iter().find(|l| l.url.path() == "/events/").unwrap();
         assert_eq!(events.hint, "event");
         assert!(!events.structural);
+        // On a page that is not a listing, "next" is an ordinary link.
+        let other = links(body, &page, &Extraction::default(), false);
+        let next = other
+            .iter()
+            .find(|l| l.url.query() == Some("page=2"))
+            .unwrap();
+        assert!(!next.structural);
     }
 
     #[test]

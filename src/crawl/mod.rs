@@ -280,14 +280,13 @@ pub async fn run_crawl(
         seeds.push((u, "directory", Some(code)));
     }
 
+    // A dry run plans inside a transaction that is rolled back: the queue
+    // is left exactly as it was.
+    if opts.dry_run {
+        store.conn().execute_batch("BEGIN")?;
+    }
     // Resume or restart the frontier.
     let resumed = store.reset_in_progress()? as u64;
-    let mut requeued_dead = 0;
-    if opts.retry_dead_letters {
-        for p in &plans {
-            requeued_dead += store.requeue_dead_letters(DEAD_LETTER_PHASE, &p.domain)? as u64;
-        }
-    }
     // A domain with pending URLs resumes where it stopped; a finished one
     // is re-crawled (conditionally) from everything that had content.
     let mut resuming = HashSet::new();
@@ -296,6 +295,12 @@ pub async fn run_crawl(
             resuming.insert(p.domain.clone());
         } else {
             store.requeue_for_recrawl(&p.domain)?;
+        }
+    }
+    let mut requeued_dead = 0;
+    if opts.retry_dead_letters {
+        for p in &plans {
+            requeued_dead += store.requeue_dead_letters(DEAD_LETTER_PHASE, &p.domain)? as u64;
         }
     }
     for (u, hint, code) in &seeds {
@@ -310,8 +315,11 @@ pub async fn run_crawl(
             discovered_from: None,
             job_id,
         })?;
-        if !added && !opts.dry_run && !resuming.contains(&domain) {
-            store.requeue_url(u.as_str())?;
+        if !added {
+            store.promote_seed(u.as_str(), hint, code.as_deref())?;
+            if !resuming.contains(&domain) {
+                store.requeue_url(u.as_str())?;
+            }
         }
     }
     if let Some(j) = job_id {
@@ -402,6 +410,7 @@ pub async fn run_crawl(
                 ..Default::default()
             });
         }
+        shared.store().conn().execute_batch("ROLLBACK")?;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(report);
     }
@@ -578,13 +587,17 @@ async fn gatekeeper(sh: &Shared, plan: &DomainPlan) -> Result<Gate> {
             requests += 1;
             sh.store().count_request(&plan.domain, &today())?;
             let (p, txt) = fetch_robots(sh, &robots_url).await;
-            let stored = txt.unwrap_or_default();
-            sh.store().set_domain_access(
-                &plan.domain,
-                "unknown",
-                None,
-                Some((&stored, p.crawl_delay)),
-            )?;
+            // Cache a fetched file or a 4xx (allow-all); never an unreachable
+            // one, which must be asked again next time.
+            if !matches!(p.source, robots::RobotsSource::Unreachable(_)) {
+                let stored = txt.unwrap_or_default();
+                sh.store().set_domain_access(
+                    &plan.domain,
+                    "unknown",
+                    None,
+                    Some((&stored, p.crawl_delay)),
+                )?;
+            }
             p
         }
     };
@@ -692,6 +705,8 @@ struct Worker {
     /// robots.txt applies per scheme, host and port (RFC 9309 §2.3); the
     /// gatekeeper read the entry host's, others are read on first use.
     other_hosts: HashMap<String, RobotsPolicy>,
+    /// Extra pacing for hosts whose Crawl-delay is slower than the domain's.
+    host_pacers: HashMap<String, Pacer>,
     breaker: Breaker,
     cap: Option<u32>,
     requests: u64,
@@ -715,6 +730,7 @@ async fn domain_worker(sh: Arc<Shared>, plan: DomainPlan, gate: Gate) -> Result<
         requests: gate.requests,
         cap_reached: false,
         other_hosts: HashMap::new(),
+        host_pacers: HashMap::new(),
         sh,
         plan,
         gate,
@@ -819,7 +835,7 @@ impl Worker {
         }
         if !self.other_hosts.contains_key(&origin) {
             let robots_url = url.join("/robots.txt")?;
-            if !self.slot().await? {
+            if !self.slot(url).await? {
                 // Out of budget: the caller sees `cap_reached` and stops.
                 return Ok(robots::Decision {
                     allowed: false,
@@ -828,6 +844,15 @@ impl Worker {
                 });
             }
             let policy = fetch_robots(&self.sh, &robots_url).await.0;
+            if let Some(delay) = policy.crawl_delay
+                && self.sh.opts.politeness
+                && delay > self.gate.pacer.interval().as_secs_f64()
+            {
+                let rate = rate_for(&self.sh, &self.plan);
+                let pacer = Pacer::new(rate.per_second, Some(delay), true);
+                pacer.wait().await; // its robots.txt request used the first slot
+                self.host_pacers.insert(origin.clone(), pacer);
+            }
             tracing::info!(%origin, group = ?policy.group, "robots.txt read");
             self.other_hosts.insert(origin.clone(), policy);
         }
@@ -839,7 +864,7 @@ impl Worker {
     }
 
     /// Waits for the pacer and the daily budget; false when the cap is used up.
-    async fn slot(&mut self) -> Result<bool> {
+    async fn slot(&mut self, url: &Url) -> Result<bool> {
         if let Some(cap) = self.cap {
             let used = self
                 .sh
@@ -860,6 +885,9 @@ impl Worker {
             }
         }
         self.gate.pacer.wait().await;
+        if let Some(p) = self.host_pacers.get(&url.origin().ascii_serialization()) {
+            p.wait().await;
+        }
         self.sh.store().count_request(&self.plan.domain, &today())?;
         self.requests += 1;
         bump(&self.sh.counters.requests);
@@ -897,7 +925,7 @@ impl Worker {
                         });
                     }
                 }
-                if !self.slot().await? {
+                if !self.slot(&current).await? {
                     return Ok(Fetched::CapReached);
                 }
                 attempts += 1;
@@ -1006,6 +1034,9 @@ impl Worker {
                 return Ok(Fetched::OffSite { target, hops });
             }
             let d = self.robots_decide(&target).await?;
+            if self.cap_reached {
+                return Ok(Fetched::CapReached);
+            }
             if !d.allowed {
                 return Ok(Fetched::Disallowed {
                     target,
@@ -1248,8 +1279,15 @@ impl Worker {
                 is_seed,
             )
         })
-        .await
-        .context("page analysis task failed")?;
+        .await;
+        let analysed = match analysed {
+            Ok(a) => a,
+            Err(e) => {
+                let why = format!("page analysis failed: {e}");
+                tracing::error!(url = %q.url, "{why}");
+                return self.dead(q, &why, Some(status), attempts, history);
+            }
+        };
         let page_type = analysed.class.page_type;
         let mut evidence = analysed.class.evidence.clone();
         if truncated {
@@ -1302,6 +1340,23 @@ impl Worker {
                 Some((etag.as_deref(), last_modified.as_deref(), Some(&hash))),
                 redirected.as_deref(),
             )?;
+            if let Some(f) = redirected.as_deref()
+                && urlnorm::domain_of(&final_url) == self.plan.domain
+                && f != q.url
+            {
+                // Fetched under its old name: a link to the new one is not new work.
+                s.enqueue_url(&NewUrl {
+                    url: f,
+                    domain: &self.plan.domain,
+                    association_code: analysed.association.as_deref(),
+                    hint: q.hint.as_deref(),
+                    depth: q.depth,
+                    priority: 0,
+                    discovered_from: Some(&q.url),
+                    job_id: sh.job_id,
+                })?;
+                s.mark_alias_done(f, &q.url)?;
+            }
             if page_type == PageType::LoginWall {
                 bump(&c.login_walls);
                 if is_seed || q.hint.as_deref() == Some("directory") {
@@ -1411,8 +1466,10 @@ fn analyse(
     let (text, charset) = charset::decode(bytes, content_type);
     let is_sitemap = hint == Some("sitemap")
         || content_type.is_some_and(|c| c.contains("xml") && !c.contains("html"));
+    // Links resolve against where the page really came from.
+    let base = Url::parse(final_url).unwrap_or_else(|_| url.clone());
     if is_sitemap && text.contains("<loc>") {
-        let links = discover::sitemap_links(&text, url);
+        let links = discover::sitemap_links(&text, &base);
         return Analysed {
             text: String::new(),
             charset,
@@ -1452,7 +1509,15 @@ fn analyse(
     let links = if class.page_type == PageType::LoginWall {
         Vec::new()
     } else {
-        discover::links(&text, url, &ex)
+        // Pagination only counts as structure on listing pages; a "next"
+        // link elsewhere (next article, next month) is an ordinary link.
+        let listing = matches!(
+            class.page_type,
+            PageType::DirectoryListing | PageType::ExhibitorList
+        ) || hint == Some("directory");
+        let mut l = discover::links(&text, &base, &ex, listing);
+        l.retain(|x| x.url != *url);
+        l
     };
     Analysed {
         title: page_title(&text),

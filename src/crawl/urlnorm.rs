@@ -1,5 +1,5 @@
 //! URL normalization so no page is fetched twice: fragments and tracking
-//! parameters are dropped, the query is sorted, empty paths become `/`,
+//! parameters are dropped (the order of the rest is kept), empty paths become `/`,
 //! duplicate slashes collapse, scheme and host are lower-cased (by `url`).
 //! Trailing-slash twins (`/dir` and `/dir/`) are caught by the frontier.
 
@@ -93,12 +93,14 @@ fn normalize_url(mut u: Url) -> Result<Url, UrlError> {
         u.set_path(&p);
     }
     if u.query().is_some() {
-        let mut pairs: Vec<(String, String)> = u
+        // Parameter order is kept: robots.txt rules match the query as the
+        // site writes it (`Disallow: /search?q=`), so reordering could
+        // slip past a rule.
+        let pairs: Vec<(String, String)> = u
             .query_pairs()
             .filter(|(k, _)| !is_tracking(k))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        pairs.sort();
         if pairs.is_empty() {
             u.set_query(None);
         } else {
@@ -129,9 +131,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn drops_fragment_tracking_and_sorts_query() {
+    fn drops_fragment_and_tracking_keeps_query_order() {
         let u = normalize("HTTP://WWW.Example.COM/Dir/?utm_source=x&b=2&a=1&fbclid=z#top").unwrap();
-        assert_eq!(u.as_str(), "http://www.example.com/Dir/?a=1&b=2");
+        assert_eq!(u.as_str(), "http://www.example.com/Dir/?b=2&a=1");
     }
 
     #[test]

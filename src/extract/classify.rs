@@ -85,15 +85,33 @@ pub fn classify(f: &PageFacts<'_>, ex: &Extraction) -> Classification {
         let password = Selector::parse("input[type=password]")
             .ok()
             .is_some_and(|s| doc.select(&s).next().is_some());
-        if password && records == 0 {
-            let text = doc.root_element().text().collect::<String>().to_lowercase();
-            let mut ev = vec!["a password field".to_string()];
-            if let Some(w) = LOGIN_WORDS.iter().find(|w| text.contains(*w)) {
-                ev.push(format!("text says {w:?}"));
+        // A login box in a site header is not a wall: the page must have
+        // nothing else to offer (no records, events or listing links) and
+        // either say so or be little more than the form.
+        let nothing_else = records == 0
+            && ex.events.is_empty()
+            && ex.next_pages.is_empty()
+            && ex.profile_links.is_empty();
+        if password && nothing_else {
+            let main = Selector::parse("main, [role=main], #content, .content, article")
+                .ok()
+                .and_then(|s| doc.select(&s).next())
+                .unwrap_or_else(|| doc.root_element());
+            let text = main.text().collect::<String>().to_lowercase();
+            let words = LOGIN_WORDS.iter().find(|w| text.contains(*w));
+            let short = text.split_whitespace().count() < 150;
+            if words.is_some() || short {
+                let mut ev = vec!["a password field".to_string()];
+                if let Some(w) = words {
+                    ev.push(format!("text says {w:?}"));
+                }
+                if short {
+                    ev.push("little content besides the form".into());
+                }
+                ev.push("no member records, events or listing links".into());
+                let conf = if ev.len() > 3 { 0.95 } else { 0.8 };
+                return verdict(PageType::LoginWall, ev, conf);
             }
-            ev.push("no member records on the page".into());
-            let conf = if ev.len() > 2 { 0.95 } else { 0.8 };
-            return verdict(PageType::LoginWall, ev, conf);
         }
     }
     if !f.association_site {
@@ -217,6 +235,17 @@ mod tests {
         let mut g = facts("http://a.example/x", "<html></html>");
         g.status = 403;
         assert_eq!(run(&g).page_type, PageType::LoginWall);
+    }
+
+    #[test]
+    fn a_header_login_box_is_not_a_wall() {
+        let filler = "Our association serves precision manufacturers with standards, training and advocacy. ".repeat(30);
+        let body = format!(
+            r#"<html><body><header><form><input name="u"><input type="password" name="p"><button>Member login</button></form></header>
+              <main><h1>About us</h1><p>{filler}</p></main></body></html>"#
+        );
+        let c = run(&facts("http://a.example/about/", &body));
+        assert_eq!(c.page_type, PageType::Other, "{c:?}");
     }
 
     #[test]

@@ -186,7 +186,9 @@ impl Store {
 
     /// Starts a re-crawl of a domain whose previous crawl finished: every URL
     /// that returned content before goes back to `pending` (keeping its
-    /// validators for a conditional request). A domain with pending URLs is
+    /// validators for a conditional request), and so do skipped URLs (robots
+    /// rules and login walls change) and pages found deleted. Dead letters
+    /// wait for `--retry-dead-letters`. A domain with pending URLs is
     /// resumed instead and nothing is re-queued. Returns the URLs re-queued.
     pub fn requeue_for_recrawl(&self, domain: &str) -> Result<usize> {
         if self.pending_count(domain)? > 0 {
@@ -194,10 +196,35 @@ impl Store {
         }
         Ok(self.conn().execute(
             "UPDATE url_queue SET status = 'pending', attempts = 0, error = NULL, updated_at = ?2
-             WHERE domain = ?1 AND status = 'done'
-               AND (last_status BETWEEN 200 AND 299 OR last_status = 304)",
+             WHERE domain = ?1 AND (
+                   status = 'done' AND (last_status BETWEEN 200 AND 299 OR last_status = 304)
+                OR status = 'skipped'
+                OR status = 'failed' AND last_status IN (404, 410))",
             params![domain, now_string()],
         )?)
+    }
+
+    /// Makes a known URL a seed: depth 0, top priority, the seed's hint and
+    /// association (it may have been found earlier as an ordinary link).
+    pub fn promote_seed(&self, url: &str, hint: &str, association: Option<&str>) -> Result<()> {
+        self.conn().execute(
+            "UPDATE url_queue SET depth = 0, priority = 100, hint = ?2,
+                    association_code = coalesce(?3, association_code)
+             WHERE url IN (?1, ?4)",
+            params![url, hint, association, trailing_slash_twin(url)],
+        )?;
+        Ok(())
+    }
+
+    /// Marks `alias` (where `url` redirected to) as done without a fetch of
+    /// its own, unless it is already being crawled under its own name.
+    pub fn mark_alias_done(&self, alias: &str, url: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE url_queue SET status = 'done', error = ?2, updated_at = ?3
+             WHERE url = ?1 AND status = 'pending' AND last_fetched_at IS NULL",
+            params![alias, format!("fetched as {url} (redirect)"), now_string()],
+        )?;
+        Ok(())
     }
 
     /// Puts one known URL back to pending (a seed on a re-crawl).
@@ -588,7 +615,8 @@ mod tests {
         s.enqueue_url(&new("http://a.example/gone")).unwrap();
         for q in s.claim_pending("a.example", 10).unwrap() {
             let code = if q.url.ends_with("ok") { 200 } else { 404 };
-            let st = if code == 200 { "done" } else { "failed" };
+            // A first-time 404 is a dead letter; it waits for --retry-dead-letters.
+            let st = if code == 200 { "done" } else { "dead" };
             s.finish_url(
                 q.id,
                 st,
@@ -600,8 +628,15 @@ mod tests {
             )
             .unwrap();
         }
-        assert_eq!(s.requeue_for_recrawl("a.example").unwrap(), 1);
-        let q = s.claim_pending("a.example", 10).unwrap();
+        s.enqueue_url(&new("http://a.example/private")).unwrap();
+        let p = s.claim_pending("a.example", 10).unwrap().remove(0);
+        s.finish_url(p.id, "skipped", None, Some("robots.txt"), 0, None, None)
+            .unwrap();
+        // The page with content comes back, and so does the robots skip
+        // (rules change); the dead letter does not.
+        assert_eq!(s.requeue_for_recrawl("a.example").unwrap(), 2);
+        let mut q = s.claim_pending("a.example", 10).unwrap();
+        q.retain(|x| x.url.ends_with("ok"));
         assert_eq!(q.len(), 1);
         assert_eq!(q[0].etag.as_deref(), Some("\"e\""));
         assert!(q[0].fetched_before);
