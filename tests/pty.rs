@@ -25,7 +25,7 @@ fn wait_for(socket: &Path, needle: &str) -> String {
             return screen;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(60),
             "timed out waiting for {needle:?}; screen:\n{screen}"
         );
         std::thread::sleep(Duration::from_millis(100));
