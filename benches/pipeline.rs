@@ -150,6 +150,34 @@ async fn bench_politeness(members: usize, rate: f64) {
     server.shutdown().await;
 }
 
+/// The fixture world at scale: creation must not precompute, and a deep
+/// page of a 100,000-company world is generated on request.
+fn bench_fixture_scale() {
+    let t = Instant::now();
+    let w = World::new(WorldConfig {
+        seed: 7,
+        members: 100_000,
+        ..Default::default()
+    });
+    let created = t.elapsed();
+    let t = Instant::now();
+    let first = w.page("pma.example", "/directory/?page=2").unwrap();
+    let first_page = t.elapsed();
+    let t = Instant::now();
+    let deep = w.page("pma.example", "/directory/?page=500").unwrap();
+    let json = w
+        .page("ntma.example", "/api/members?offset=9000&limit=25")
+        .unwrap();
+    let later = t.elapsed();
+    assert_eq!((first.status, deep.status, json.status), (200, 200, 200));
+    println!(
+        "fixture world, 100,000 companies: created in {:.1} µs, first directory page in {:.0} ms, then a deep page + a JSON page in {:.1} ms",
+        created.as_secs_f64() * 1e6,
+        first_page.as_secs_f64() * 1e3,
+        later.as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     // `cargo bench -- <filter>` passes arguments; run everything unless a
     // name is given.
@@ -159,6 +187,9 @@ fn main() {
         .collect();
     let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     let rt = tokio::runtime::Runtime::new().unwrap();
+    if want("fixture") {
+        bench_fixture_scale();
+    }
     if want("extract") {
         bench_extract(env_usize("NAM_BENCH_MEMBERS", 2000));
     }

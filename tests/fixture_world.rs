@@ -38,25 +38,6 @@ fn esc(s: &str) -> String {
 }
 
 #[test]
-fn dump_for_eyeballing() {
-    let w = world(7, 120);
-    for a in w.associations_file(false).associations {
-        let p = get(&w, &a.directory_urls[0]);
-        println!("=== {} {} {}", a.code, a.directory_urls[0], p.status);
-    }
-    let t = w.ground_truth();
-    for l in t.listings.iter().take(30) {
-        println!("{:?}", l);
-    }
-    for c in t.companies.iter().take(30) {
-        println!(
-            "{} | {} | {} | {} {} | {:?}",
-            c.id, c.name, c.domain, c.city, c.state, c.lookalike_of
-        );
-    }
-}
-
-#[test]
 fn every_listing_page_contains_its_listed_name() {
     let w = world(7, 120);
     let t = w.ground_truth();
@@ -474,13 +455,9 @@ async fn charset_redirects_huge_page_and_drift() {
 }
 
 #[test]
-fn hundred_thousand_members_serve_a_deep_page_quickly() {
-    let t = Instant::now();
+fn hundred_thousand_members_serve_a_deep_page() {
+    // How fast this is, is measured by `cargo bench -- fixture`.
     let w = world(7, 100_000);
-    assert!(
-        t.elapsed() < Duration::from_millis(50),
-        "World::new must not precompute"
-    );
     let p = w.page("pma.example", "/directory/?page=2").unwrap();
     assert_eq!(p.status, 200);
     let n = {
@@ -494,7 +471,6 @@ fn hundred_thousand_members_serve_a_deep_page_quickly() {
             .unwrap()
     };
     assert!(n > 5_000, "{n}");
-    let t = Instant::now();
     let deep = w
         .page("pma.example", &format!("/directory/?page={}", n / 10))
         .unwrap();
@@ -503,7 +479,7 @@ fn hundred_thousand_members_serve_a_deep_page_quickly() {
         .page("ntma.example", "/api/members?offset=9000&limit=25")
         .unwrap();
     assert_eq!(json.status, 200);
-    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(String::from_utf8_lossy(&json.body).contains("\"offset\""));
 }
 
 // ---------------------------------------------------------------- events, company sites, selectors
