@@ -175,29 +175,51 @@ fn db_backup_restore_round_trip() {
     ok(&nam(home.path(), &["db", "check", "--db", db_s]));
 }
 
+/// A fixture world served on loopback by this test, and an associations
+/// file naming `codes` of it (written into `dir`).
+struct Served {
+    rt: tokio::runtime::Runtime,
+    world: std::sync::Arc<nam::fixture_site::World>,
+    server: nam::fixture_site::FixtureServer,
+    assoc: std::path::PathBuf,
+}
+
+fn serve_world(members: usize, codes: &[&str], dir: &Path) -> Served {
+    use nam::fixture_site::{FixtureServer, World, WorldConfig};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let world = std::sync::Arc::new(World::new(WorldConfig {
+        members,
+        ..Default::default()
+    }));
+    let server = rt.block_on(FixtureServer::start(world.clone(), 0)).unwrap();
+    let assoc = dir.join("assoc.toml");
+    let mut file = world.associations_file(false);
+    file.associations
+        .retain(|a| codes.contains(&a.code.as_str()));
+    std::fs::write(&assoc, toml::to_string(&file).unwrap()).unwrap();
+    Served {
+        rt,
+        world,
+        server,
+        assoc,
+    }
+}
+
 /// `nam run` against a fixture server this test starts: a dry run asks for
 /// robots.txt only and explains skips; a capped run stops and resumes; the
 /// dead-letter and robots commands answer.
 #[test]
 fn run_dry_run_max_pages_and_robots_through_the_binary() {
-    use std::sync::Arc;
-
-    use nam::fixture_site::{FixtureServer, World, WorldConfig};
-
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let world = Arc::new(World::new(WorldConfig {
-        members: 20,
-        ..Default::default()
-    }));
-    let server = rt.block_on(FixtureServer::start(world.clone(), 0)).unwrap();
     let home = tempfile::tempdir().unwrap();
+    let Served {
+        rt,
+        world,
+        server,
+        assoc,
+    } = serve_world(20, &["PMA", "NEMA"], home.path());
     let db = home.path().join("run.db");
     let db_s = db.to_str().unwrap();
-    let assoc = home.path().join("assoc.toml");
-    let mut file = world.associations_file(false);
-    file.associations
-        .retain(|a| a.code == "PMA" || a.code == "NEMA");
-    std::fs::write(&assoc, toml::to_string(&file).unwrap()).unwrap();
     // Loopback rates so the test is quick; robots.txt still rules.
     let cfg = home.path().join("config.toml");
     std::fs::write(
@@ -314,23 +336,13 @@ fn run_dry_run_max_pages_and_robots_through_the_binary() {
 /// the next run finishes the work without fetching finished pages again.
 #[test]
 fn a_killed_crawl_resumes_from_the_frontier() {
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use nam::fixture_site::{FixtureServer, World, WorldConfig};
-
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let world = Arc::new(World::new(WorldConfig {
-        members: 40,
-        ..Default::default()
-    }));
-    let server = rt.block_on(FixtureServer::start(world.clone(), 0)).unwrap();
     let home = tempfile::tempdir().unwrap();
+    let Served {
+        rt, server, assoc, ..
+    } = serve_world(40, &["NEMA"], home.path());
     let db = home.path().join("kill.db");
-    let assoc = home.path().join("assoc.toml");
-    let mut file = world.associations_file(false);
-    file.associations.retain(|a| a.code == "NEMA");
-    std::fs::write(&assoc, toml::to_string(&file).unwrap()).unwrap();
     let slow = home.path().join("slow.toml");
     std::fs::write(&slow, "[crawl.association_rate]\nper_second = 10.0\n").unwrap();
     let fast = home.path().join("fast.toml");
