@@ -786,11 +786,17 @@ async fn domain_worker(sh: Arc<Shared>, plan: DomainPlan, gate: Gate) -> Result<
 impl Worker {
     /// Puts claimed but unprocessed URLs back to pending.
     fn release(&self, rest: impl Iterator<Item = QueuedUrl>) -> Result<()> {
-        let s = self.sh.store();
         for q in rest {
-            s.finish_url(q.id, "pending", None, None, q.attempts, None, None)?;
+            self.put_back(&q)?;
         }
         Ok(())
+    }
+
+    /// Leaves a claimed URL pending for a later run (cap or budget used up).
+    fn put_back(&self, q: &QueuedUrl) -> Result<()> {
+        self.sh
+            .store()
+            .finish_url(q.id, "pending", None, None, q.attempts, None, None)
     }
 
     fn dead(
@@ -827,40 +833,34 @@ impl Worker {
         Ok(())
     }
 
-    /// The robots.txt verdict for a URL, from its own host's robots.txt.
-    async fn robots_decide(&mut self, url: &Url) -> Result<robots::Decision> {
+    /// The robots.txt verdict for a URL, from its own host's robots.txt;
+    /// `None` when the daily cap ran out before that file could be read.
+    async fn robots_decide(&mut self, url: &Url) -> Result<Option<robots::Decision>> {
         let origin = url.origin().ascii_serialization();
         if origin == self.plan.robots_base.origin().ascii_serialization() {
-            return Ok(self.gate.policy.decide(url.as_str()));
+            return Ok(Some(self.gate.policy.decide(url.as_str())));
         }
-        if !self.other_hosts.contains_key(&origin) {
-            let robots_url = url.join("/robots.txt")?;
-            if !self.slot(url).await? {
-                // Out of budget: the caller sees `cap_reached` and stops.
-                return Ok(robots::Decision {
-                    allowed: false,
-                    rule: None,
-                    reason: "daily cap reached before robots.txt could be read".into(),
-                });
-            }
-            let policy = fetch_robots(&self.sh, &robots_url).await.0;
-            if let Some(delay) = policy.crawl_delay
-                && self.sh.opts.politeness
-                && delay > self.gate.pacer.interval().as_secs_f64()
-            {
-                let rate = rate_for(&self.sh, &self.plan);
-                let pacer = Pacer::new(rate.per_second, Some(delay), true);
-                pacer.wait().await; // its robots.txt request used the first slot
-                self.host_pacers.insert(origin.clone(), pacer);
-            }
-            tracing::info!(%origin, group = ?policy.group, "robots.txt read");
-            self.other_hosts.insert(origin.clone(), policy);
+        if let Some(p) = self.other_hosts.get(&origin) {
+            return Ok(Some(p.decide(url.as_str())));
         }
-        Ok(self
-            .other_hosts
-            .get(&origin)
-            .map(|p| p.decide(url.as_str()))
-            .unwrap_or_else(|| self.gate.policy.decide(url.as_str())))
+        let robots_url = url.join("/robots.txt")?;
+        if !self.slot(url).await? {
+            return Ok(None);
+        }
+        let policy = fetch_robots(&self.sh, &robots_url).await.0;
+        if let Some(delay) = policy.crawl_delay
+            && self.sh.opts.politeness
+            && delay > self.gate.pacer.interval().as_secs_f64()
+        {
+            let rate = rate_for(&self.sh, &self.plan);
+            let pacer = Pacer::new(rate.per_second, Some(delay), true);
+            pacer.wait().await; // its robots.txt request used the first slot
+            self.host_pacers.insert(origin.clone(), pacer);
+        }
+        tracing::info!(%origin, group = ?policy.group, "robots.txt read");
+        let decision = policy.decide(url.as_str());
+        self.other_hosts.insert(origin, policy);
+        Ok(Some(decision))
     }
 
     /// Waits for the pacer and the daily budget; false when the cap is used up.
@@ -1033,10 +1033,9 @@ impl Worker {
             if urlnorm::domain_of(&target) != self.plan.domain {
                 return Ok(Fetched::OffSite { target, hops });
             }
-            let d = self.robots_decide(&target).await?;
-            if self.cap_reached {
+            let Some(d) = self.robots_decide(&target).await? else {
                 return Ok(Fetched::CapReached);
-            }
+            };
             if !d.allowed {
                 return Ok(Fetched::Disallowed {
                     target,
@@ -1065,13 +1064,10 @@ impl Worker {
                 return Ok(true);
             }
         };
-        let decision = self.robots_decide(&url).await?;
-        if self.cap_reached {
-            self.sh
-                .store()
-                .finish_url(q.id, "pending", None, None, q.attempts, None, None)?;
+        let Some(decision) = self.robots_decide(&url).await? else {
+            self.put_back(&q)?; // the daily cap ran out before robots.txt was read
             return Ok(true);
-        }
+        };
         if !decision.allowed {
             bump(&self.sh.counters.robots_skipped);
             let why = format!("robots.txt: {}", decision.reason);
@@ -1096,18 +1092,12 @@ impl Worker {
             },
         );
         if reserved.is_err() {
-            self.sh
-                .store()
-                .finish_url(q.id, "pending", None, None, q.attempts, None, None)?;
+            self.put_back(&q)?;
             return Ok(false);
         }
         let fetched = self.fetch(&q, &url).await?;
         match fetched {
-            Fetched::CapReached => {
-                self.sh
-                    .store()
-                    .finish_url(q.id, "pending", None, None, q.attempts, None, None)?;
-            }
+            Fetched::CapReached => self.put_back(&q)?,
             Fetched::Failed {
                 error,
                 status,

@@ -93,10 +93,7 @@ pub fn classify(f: &PageFacts<'_>, ex: &Extraction) -> Classification {
             && ex.next_pages.is_empty()
             && ex.profile_links.is_empty();
         if password && nothing_else {
-            let main = Selector::parse("main, [role=main], #content, .content, article")
-                .ok()
-                .and_then(|s| doc.select(&s).next())
-                .unwrap_or_else(|| doc.root_element());
+            let main = super::profile::main_root(&doc);
             let text = main.text().collect::<String>().to_lowercase();
             let words = LOGIN_WORDS.iter().find(|w| text.contains(*w));
             let short = text.split_whitespace().count() < 150;

@@ -16,7 +16,8 @@ pub fn looks_like_profile(doc: &Html, url: &str) -> bool {
     super::generic::label::profile_path_ok(url) && heading(doc).is_some()
 }
 
-fn main_root(doc: &Html) -> ElementRef<'_> {
+/// The page's main content (`<main>` and its usual stand-ins), else the document.
+pub(crate) fn main_root(doc: &Html) -> ElementRef<'_> {
     Selector::parse("main, [role=main], #content, .content, article")
         .ok()
         .and_then(|s| doc.select(&s).next())
