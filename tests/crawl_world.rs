@@ -514,6 +514,23 @@ async fn a_seed_url_site_without_config_is_crawled_as_a_directory() {
     server.shutdown().await;
 }
 
+/// Serves `app` on loopback and returns crawl options that start at
+/// `seed` with every `*.example` host sent to it (politeness off).
+async fn serve_app(app: axum::Router, seed: &str) -> CrawlOptions {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    CrawlOptions {
+        seed_urls: vec![seed.into()],
+        resolve: Some(ResolveOverride {
+            host_suffixes: vec!["example".into()],
+            addr,
+        }),
+        politeness: false,
+        ..Default::default()
+    }
+}
+
 /// robots.txt is per host: a sub-host's file governs its URLs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_txt_is_read_per_host() {
@@ -544,19 +561,8 @@ async fn robots_txt_is_read_per_host() {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let o = serve_app(app, "http://a.example/").await;
     let dir = tempfile::tempdir().unwrap();
-    let o = CrawlOptions {
-        seed_urls: vec!["http://a.example/".into()],
-        resolve: Some(ResolveOverride {
-            host_suffixes: vec!["example".into()],
-            addr,
-        }),
-        politeness: false,
-        ..Default::default()
-    };
     let report = crawl(&dir.path().join("c.db"), o).await;
     let seen = seen.lock().unwrap().clone();
     assert!(seen.contains(&"a.example/open".to_string()), "{seen:?}");
@@ -598,20 +604,9 @@ async fn unreachable_robots_blocks_and_is_asked_again() {
             axum::response::Html("<html><body><p>hello</p></body></html>").into_response()
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let o = serve_app(app, "http://down.example/").await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
-    let o = CrawlOptions {
-        seed_urls: vec!["http://down.example/".into()],
-        resolve: Some(ResolveOverride {
-            host_suffixes: vec!["example".into()],
-            addr,
-        }),
-        politeness: false,
-        ..Default::default()
-    };
     let first = crawl(&db, o.clone()).await;
     assert_eq!(first.domains[0].verdict, "unreachable");
     assert_eq!(first.pages_stored, 0);

@@ -40,18 +40,16 @@ fn demo_is_idempotent_and_exports() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("x.db");
     let db_s = db.to_str().unwrap();
-    ok(&nam(
-        home.path(),
-        &[
-            "demo",
-            "--no-tui",
-            "--no-politeness",
-            "--db",
-            db_s,
-            "--members",
-            "30",
-        ],
-    ));
+    let demo = [
+        "demo",
+        "--no-tui",
+        "--no-politeness",
+        "--db",
+        db_s,
+        "--members",
+        "30",
+    ];
+    ok(&nam(home.path(), &demo));
     let companies = count(&db, "SELECT count(*) FROM companies");
     let listings = count(&db, "SELECT count(*) FROM association_memberships");
     assert!(companies >= 20, "only {companies} companies");
@@ -71,18 +69,7 @@ fn demo_is_idempotent_and_exports() {
     let cfg = std::fs::read_to_string(home.path().join("config/nam/config.toml")).unwrap();
     assert!(cfg.starts_with('#'));
 
-    ok(&nam(
-        home.path(),
-        &[
-            "demo",
-            "--no-tui",
-            "--no-politeness",
-            "--db",
-            db_s,
-            "--members",
-            "30",
-        ],
-    ));
+    ok(&nam(home.path(), &demo));
     assert_eq!(count(&db, "SELECT count(*) FROM companies"), companies);
     assert_eq!(
         count(&db, "SELECT count(*) FROM association_memberships"),
