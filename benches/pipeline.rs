@@ -43,7 +43,7 @@ fn bench_extract(members: usize) {
                 None => parsed.path().to_string(),
             };
             let p = world.page(parsed.host_str()?, &pq)?;
-            let body = nam::crawl::charset::decode(&p.body, Some(&p.content_type)).0;
+            let body = nam::normalize::charset::decode(&p.body, Some(&p.content_type)).0;
             Some((u.clone(), body))
         })
         .collect();

@@ -328,7 +328,7 @@ async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
         None => crate::pipeline::select_associations(&cfg, &args.associations)?,
     };
     for s in &args.seed_urls {
-        crate::crawl::urlnorm::normalize(s)
+        crate::normalize::urls::normalize(s)
             .map_err(|e| anyhow::anyhow!("--seed-url {s:?}: {e}"))?;
     }
     if associations.is_empty() && args.seed_urls.is_empty() {

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::extract::normalize::{name_key, registrable_domain};
 use crate::model::MemberRecord;
+use crate::normalize::{name_key, registrable_domain};
 use crate::store::Store;
 
 /// Outcome of an import.
@@ -65,7 +65,7 @@ fn canonical_header(h: &str) -> Option<&'static str> {
 }
 
 fn clean(s: &str) -> Option<String> {
-    let t = crate::extract::normalize::clean_text(s);
+    let t = crate::normalize::clean_text(s);
     (!t.is_empty()).then_some(t)
 }
 

@@ -13,6 +13,7 @@ pub mod fixture_site;
 pub mod import;
 pub mod logging;
 pub mod model;
+pub mod normalize;
 pub mod pipeline;
 pub mod secrets;
 pub mod store;

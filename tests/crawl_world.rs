@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use nam::config::CrawlSettings;
 use nam::crawl::robots::RobotsPolicy;
-use nam::crawl::urlnorm::normalize;
 use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, run_crawl};
 use nam::fixture_site::{FaultConfig, FixtureServer, LoggedRequest, World, WorldConfig};
+use nam::normalize::urls::normalize;
 use nam::store::Store;
 
 const MEMBERS: usize = 40;

@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nam::config::AssociationConfig;
-use nam::extract::normalize::{name_key, registrable_domain};
 use nam::extract::profile::merge_profile;
 use nam::extract::{ExtractContext, extract_page};
 use nam::fixture_site::{World, WorldConfig};
 use nam::model::{MemberRecord, PageType};
+use nam::normalize::{name_key, registrable_domain};
 
 /// Walks one association's directory in-process (pagination, JSON endpoints,
 /// profile links) and returns its merged listing records and pages read.

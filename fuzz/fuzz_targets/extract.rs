@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use nam::extract::{ExtractContext, extract_page};
 
 fuzz_target!(|data: &[u8]| {
-    let (text, _) = nam::crawl::charset::decode(data, None);
+    let (text, _) = nam::normalize::charset::decode(data, None);
     let ex = extract_page(&text, "http://fuzz.example/directory/", &ExtractContext::default());
     for m in &ex.members {
         assert!(!m.name.trim().is_empty());

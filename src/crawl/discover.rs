@@ -6,8 +6,8 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::urlnorm::{domain_of, is_asset, resolve};
 use crate::extract::Extraction;
+use crate::normalize::urls::{domain_of, is_asset, resolve};
 
 /// A link worth queueing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,12 +9,10 @@
 //! to `dead_letter` and never stop the job. A killed crawl resumes from the
 //! persisted frontier.
 
-pub mod charset;
 pub mod discover;
 pub mod fetch;
 pub mod politeness;
 pub mod robots;
-pub mod urlnorm;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -36,6 +34,7 @@ use crate::config::{AssociationConfig, CrawlSettings};
 use crate::extract::classify::{PageFacts, classify};
 use crate::extract::{ExtractContext, extract_page};
 use crate::model::{EventSender, PageType, Phase, PipelineEvent, emit};
+use crate::normalize::{charset, urls as urlnorm};
 use crate::store::Store;
 use crate::store::crawl::{NewUrl, PageWrite, QueuedUrl};
 
@@ -1526,6 +1525,6 @@ fn page_title(html: &str) -> Option<String> {
     let i = lower.find("<title")?;
     let j = lower[i..].find('>')? + i + 1;
     let k = lower[j..].find("</title>")? + j;
-    let t = crate::extract::sanitize::clean_text(html.get(j..k)?);
+    let t = crate::normalize::text::clean_text(html.get(j..k)?);
     (!t.is_empty()).then_some(t)
 }

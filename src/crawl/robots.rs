@@ -319,7 +319,7 @@ pub async fn cli(args: RobotsArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
     use anyhow::Context;
     let is_url = args.source.starts_with("http://") || args.source.starts_with("https://");
     let policy = if is_url {
-        let site = super::urlnorm::normalize(&args.source)?;
+        let site = crate::normalize::urls::normalize(&args.source)?;
         let robots_url = site.join("/robots.txt")?;
         let client = reqwest::Client::builder()
             .user_agent(&args.agent)

@@ -22,9 +22,9 @@ pub struct ExtractArgs {
     pub association: Option<String>,
 }
 
-/// Decodes a page body (see [`crate::crawl::charset::decode`]).
+/// Decodes a page body (see [`crate::normalize::charset::decode`]).
 pub fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
-    crate::crawl::charset::decode(bytes, content_type).0
+    crate::normalize::charset::decode(bytes, content_type).0
 }
 
 async fn fetch(url: &str) -> Result<(Vec<u8>, Option<String>, String)> {

@@ -6,11 +6,11 @@ use scraper::{ElementRef, Html, Selector};
 
 use super::dom::block_of;
 use super::generic::label::label_block;
-use super::normalize::address::parse_address;
-use super::sanitize::clean_text;
 use super::{Draft, PageCtx, finish};
 use crate::config::Selectors;
 use crate::model::MemberRecord;
+use crate::normalize::address::parse_address;
+use crate::normalize::text::clean_text;
 
 fn sel(s: &Option<String>) -> Option<Selector> {
     s.as_deref().and_then(|s| Selector::parse(s).ok())
@@ -95,7 +95,7 @@ pub fn extract(doc: &Html, pc: &PageCtx, s: &Selectors) -> Vec<MemberRecord> {
         }
         if let Some(p) = d.phone.as_deref() {
             // "Phone: (555) ..." inside the phone element.
-            d.phone = super::normalize::phone::find_phone(p)
+            d.phone = crate::normalize::phone::find_phone(p)
                 .map(str::to_owned)
                 .or(d.phone.clone());
         }

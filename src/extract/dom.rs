@@ -4,7 +4,7 @@
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 
-use super::sanitize::clean_text;
+use crate::normalize::text::clean_text;
 
 /// One visual line of a record.
 #[derive(Debug, Clone, Default)]

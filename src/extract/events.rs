@@ -10,10 +10,10 @@ use scraper::{ElementRef, Html, Node, Selector};
 
 use super::dom::{block_of, is_noise};
 use super::generic::label::{find_booth, is_social};
-use super::normalize::{name_key, normalize_website, parse_address, registrable_domain};
-use super::sanitize::clean_text;
 use super::{ExtractContext, PageCtx};
 use crate::model::{EventRecord, FieldProvenance, ParticipantRecord, ParticipantRole};
+use crate::normalize::text::clean_text;
+use crate::normalize::{name_key, normalize_website, parse_address, registrable_domain};
 
 const MONTHS: &str = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 
@@ -330,7 +330,7 @@ pub fn extract(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<EventRecor
                 let d = super::microdata::org_draft(&serde_json::json!({ "address": a }));
                 ev.city = d.city;
                 ev.state = d.state.and_then(|s| {
-                    super::normalize::address::state_code(&s).map(|c| c.0.to_owned())
+                    crate::normalize::address::state_code(&s).map(|c| c.0.to_owned())
                 });
                 ev.country = d.country;
             }

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::normalize::address::parse_address;
-use super::normalize::normalize_website;
 use super::{Draft, Extraction, PageCtx, finish};
 use crate::model::PageType;
+use crate::normalize::address::parse_address;
+use crate::normalize::normalize_website;
 
 const NAME_KEYS: &[&str] = &[
     "name",

@@ -3,10 +3,10 @@
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
-use super::normalize::address::parse_address;
-use super::sanitize::clean_text;
 use super::{Draft, PageCtx, finish};
 use crate::model::MemberRecord;
+use crate::normalize::address::parse_address;
+use crate::normalize::text::clean_text;
 
 const ORG_TYPES: &[&str] = &[
     "organization",
@@ -130,7 +130,7 @@ fn from_microdata(doc: &Html, pc: &PageCtx) -> Vec<MemberRecord> {
         let own_site = d
             .website
             .as_deref()
-            .and_then(super::normalize::registrable_domain)
+            .and_then(crate::normalize::registrable_domain)
             .is_some_and(|dm| pc.is_own_domain(&dm));
         if own_site || d.name.as_deref().is_some_and(|n| pc.is_own_name(n)) {
             continue;
@@ -265,7 +265,7 @@ fn from_json_ld(doc: &Html, pc: &PageCtx) -> Vec<MemberRecord> {
         .filter(|d| {
             !d.website
                 .as_deref()
-                .and_then(super::normalize::registrable_domain)
+                .and_then(crate::normalize::registrable_domain)
                 .is_some_and(|dm| pc.is_own_domain(&dm))
                 && !d.name.as_deref().is_some_and(|n| pc.is_own_name(n))
         })

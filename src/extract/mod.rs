@@ -15,10 +15,8 @@ pub mod events;
 pub mod generic;
 pub mod json;
 pub mod microdata;
-pub mod normalize;
 pub mod profile;
 mod run;
-pub mod sanitize;
 
 use std::collections::HashSet;
 
@@ -26,10 +24,10 @@ use scraper::{Html, Selector};
 
 use crate::config::Selectors;
 use crate::model::{EventRecord, FieldProvenance, MemberRecord, PageType};
-use normalize::{
+use crate::normalize::text::clean_text;
+use crate::normalize::{
     name_key, normalize_email, normalize_phone, normalize_website, registrable_domain,
 };
-use sanitize::clean_text;
 
 pub use run::{ExtractReport, run_extraction};
 
@@ -131,7 +129,7 @@ impl PageCtx {
 
     fn learn_noise(&mut self, doc: &Html) {
         let text = dom::noise_text(doc.root_element());
-        for p in normalize::phone::find_phones(&text) {
+        for p in crate::normalize::phone::find_phones(&text) {
             if let Some(n) = normalize_phone(p) {
                 self.noise_phones.insert(n);
             }
@@ -162,14 +160,17 @@ pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Optio
         normalize_phone(&p).or_else(|| Some(clean_text(&p)).filter(|s| !s.is_empty()))
     });
     let email = d.email.and_then(|e| normalize_email(&e));
-    let state_country = d.state.as_deref().and_then(normalize::address::state_code);
+    let state_country = d
+        .state
+        .as_deref()
+        .and_then(crate::normalize::address::state_code);
     let state = match state_country {
         Some((c, _)) => Some(c.to_owned()),
         None => opt(d.state),
     };
     let postal = d
         .postal_code
-        .map(|p| match normalize::address::postal_code(&p) {
+        .map(|p| match crate::normalize::address::postal_code(&p) {
             Some((z, _)) => z,
             None => clean_text(&p),
         });

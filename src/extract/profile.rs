@@ -5,10 +5,10 @@ use scraper::{ElementRef, Html, Selector};
 
 use super::dom::{Block, block_of, is_noise};
 use super::generic::label::{label_block, name_shape};
-use super::sanitize::clean_text;
 use super::{PageCtx, finish};
 use crate::config::Selectors;
 use crate::model::MemberRecord;
+use crate::normalize::text::clean_text;
 
 /// URL and page shape of a member profile: a slug under a member/company/
 /// profile/directory path and a top heading.

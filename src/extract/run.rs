@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::normalize::{name_key, registrable_domain};
 use super::profile::merge_profile;
 use super::{ExtractContext, Extraction, extract_page};
 use crate::config::AssociationConfig;
 use crate::model::{EventSender, MemberRecord, PageType, Phase, PipelineEvent, emit};
+use crate::normalize::{name_key, registrable_domain};
 use crate::store::Store;
 
 const BATCH: usize = 50;

@@ -269,7 +269,7 @@ mod tests {
         let c = rec("AGMA", "Gearco", None, Some("Rockford"));
         for _ in 0..3 {
             for r in [&a, &b, &c] {
-                let key = crate::extract::normalize::name_key(&r.name);
+                let key = crate::normalize::name_key(&r.name);
                 let id = store.upsert_company_from_member(r, &key).unwrap();
                 store.upsert_membership(r, &key, Some(id), None).unwrap();
             }
@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(acme[0].associations, ["NTMA", "PMA"]);
         // A domain-less listing with the same name key joins the company that has a domain.
         let d = rec("FIA", "Acme Stamping, Inc", None, None);
-        let key = crate::extract::normalize::name_key(&d.name);
+        let key = crate::normalize::name_key(&d.name);
         assert_eq!(
             store.upsert_company_from_member(&d, &key).unwrap(),
             acme[0].id
@@ -307,7 +307,7 @@ mod tests {
         for name in ["100% Tool", "Tooling Co"] {
             let r = rec("PMA", name, None, None);
             store
-                .upsert_company_from_member(&r, &crate::extract::normalize::name_key(name))
+                .upsert_company_from_member(&r, &crate::normalize::name_key(name))
                 .unwrap();
         }
         let f = |t: &str| CompanyFilter {

@@ -4,8 +4,8 @@ use anyhow::Result;
 use rusqlite::params;
 
 use super::Store;
-use crate::extract::normalize::name_key;
 use crate::model::{EventRecord, ParticipantRecord, now_string};
+use crate::normalize::name_key;
 
 /// Identity of a participant within an event and role: the company's name key,
 /// plus the person's name for speakers.

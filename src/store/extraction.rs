@@ -155,7 +155,7 @@ impl Store {
         body: &str,
         content_hash: &str,
     ) -> Result<i64> {
-        let domain = crate::extract::normalize::registrable_domain(url).unwrap_or_default();
+        let domain = crate::normalize::registrable_domain(url).unwrap_or_default();
         Ok(self.conn().query_row(
             "INSERT INTO pages (url, domain, association_code, status_code, body, bytes, content_hash, page_type, fetched_at)
              VALUES (?1, ?2, ?3, 200, ?4, ?5, ?6, ?7, ?8)

@@ -69,7 +69,7 @@ impl Harness {
                 confidence: 0.92,
                 ..Default::default()
             };
-            let key = crate::extract::normalize::name_key(name);
+            let key = crate::normalize::name_key(name);
             let id = store.upsert_company_from_member(&rec, &key).unwrap();
             store.upsert_membership(&rec, &key, Some(id), None).unwrap();
         }

@@ -6,14 +6,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::super::dom::{Block, Line};
-use super::super::normalize::{
+use super::super::{Draft, PageCtx};
+use crate::normalize::{
     address::{looks_like_street, parse_address, state_code},
     email::{find_email, normalize_email},
     looks_like_host, normalize_website,
     phone::{find_phone, normalize_phone},
     registrable_domain,
 };
-use super::super::{Draft, PageCtx};
 
 /// What a table column holds, from its header text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,7 +364,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 continue;
             }
             Some(Col::Zip) => {
-                if let Some((z, country)) = super::super::normalize::address::postal_code(value) {
+                if let Some((z, country)) = crate::normalize::address::postal_code(value) {
                     d.postal_code.get_or_insert(z);
                     d.country.get_or_insert_with(|| country.to_owned());
                 }

@@ -250,7 +250,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Option<Scored> {
             .draft
             .name
             .as_deref()
-            .map(super::normalize::name_key)
+            .map(crate::normalize::name_key)
             .unwrap_or_default();
         if keys.contains(&key) {
             total -= 0.5;

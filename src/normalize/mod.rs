@@ -1,13 +1,19 @@
-//! Normalizers: company names to comparison keys, URLs to registrable domains,
-//! phones, postal addresses and emails.
+//! Normalizers every stage shares: company names to comparison keys, URLs to
+//! registrable domains, phones, postal addresses, emails, untrusted text and
+//! page charsets. A neutral module: it depends on no stage, so the crawler,
+//! extraction, the store and import can all use it without cycles.
 
 pub mod address;
+pub mod charset;
 pub mod email;
 pub mod phone;
+pub mod text;
+pub mod urls;
 
 pub use address::{Address, parse_address};
 pub use email::normalize_email;
 pub use phone::normalize_phone;
+pub use text::clean_text;
 
 /// Legal-form words dropped from the comparison key (after abbreviation expansion).
 const LEGAL_SUFFIXES: &[&str] = &[
@@ -246,49 +252,6 @@ mod tests {
         assert_eq!(registrable_domain("not a url"), None);
         assert_eq!(registrable_domain(""), None);
     }
-}
-
-/// Untrusted text made safe to store and show: control characters and
-/// terminal escape sequences removed, whitespace collapsed.
-pub fn clean_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI (ESC [ ... final byte) and OSC (ESC ] ... BEL or ESC \).
-            match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    for n in chars.by_ref() {
-                        if ('@'..='~').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    chars.next();
-                    while let Some(n) = chars.next() {
-                        if n == '\u{7}' || (n == '\u{1b}' && chars.peek() == Some(&'\\')) {
-                            if n == '\u{1b}' {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                _ => {
-                    chars.next();
-                }
-            }
-            continue;
-        }
-        if c.is_control() || ('\u{80}'..='\u{9f}').contains(&c) {
-            out.push(' ');
-        } else {
-            out.push(c);
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ pub fn is_asset(u: &Url) -> bool {
 /// the host itself for IPs and hosts without a known suffix.
 pub fn domain_of(u: &Url) -> String {
     let host = u.host_str().unwrap_or("").to_ascii_lowercase();
-    crate::extract::normalize::registrable_domain(&host).unwrap_or(host)
+    crate::normalize::registrable_domain(&host).unwrap_or(host)
 }
 
 #[cfg(test)]
