@@ -6,7 +6,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use crate::extract::Extraction;
+use crate::extract::classify::Structure;
 use crate::normalize::urls::{domain_of, is_asset, resolve};
 
 /// A link worth queueing.
@@ -52,7 +52,7 @@ fn same_site(u: &Url, site_domain: &str) -> bool {
 /// Links of an HTML page (or JSON endpoint), given what the extractor
 /// found. On a `listing` page, pagination and profile links are structural
 /// (they keep the page's depth); elsewhere every link is ordinary.
-pub fn links(body: &str, page_url: &Url, ex: &Extraction, listing: bool) -> Vec<Link> {
+pub fn links(body: &str, page_url: &Url, ex: &Structure, listing: bool) -> Vec<Link> {
     let site = domain_of(page_url);
     let mut out: Vec<Link> = Vec::new();
     let mut push = |u: Url, hint: &'static str, priority: i64, structural: bool| {
@@ -84,7 +84,7 @@ pub fn links(body: &str, page_url: &Url, ex: &Extraction, listing: bool) -> Vec<
     }
     for p in &ex.profile_links {
         if let Ok(u) = resolve(page_url, p) {
-            push(u, "profile", 40, listing || !ex.members.is_empty());
+            push(u, "profile", 40, listing || ex.has_records);
         }
     }
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
@@ -177,7 +177,7 @@ mod tests {
           <a href="/members/acme?utm_source=x">Acme</a>
           <a href="/directory/?page=1">this page</a>
         </body></html>"##;
-        let ex = Extraction {
+        let ex = Structure {
             profile_links: vec!["/members/acme".into()],
             ..Default::default()
         };
@@ -212,7 +212,7 @@ mod tests {
         assert_eq!(events.hint, "event");
         assert!(!events.structural);
         // On a page that is not a listing, "next" is an ordinary link.
-        let other = links(body, &page, &Extraction::default(), false);
+        let other = links(body, &page, &Structure::default(), false);
         let next = other
             .iter()
             .find(|l| l.url.query() == Some("page=2"))

@@ -56,6 +56,39 @@ fn verdict(page_type: PageType, evidence: Vec<String>, confidence: f32) -> Class
     }
 }
 
+/// The record structure of a page, as far as discovery cares: where its
+/// pagination and profile links go, and whether it holds records at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Structure {
+    /// Further listing pages (pagination, A–Z letters, JSON `next`).
+    pub next_pages: Vec<String>,
+    /// Member profile pages linked from the records.
+    pub profile_links: Vec<String>,
+    pub has_records: bool,
+}
+
+/// What the crawler learns about a fetched page.
+#[derive(Debug, Clone)]
+pub struct PageSurvey {
+    pub classification: Classification,
+    pub structure: Structure,
+}
+
+/// The crawler's one question to extraction: what is this page, and which
+/// structural links does it have? Records themselves are the EXTRACTION
+/// phase's business; nothing of them leaves this function.
+pub fn survey(f: &PageFacts<'_>, ctx: &super::ExtractContext) -> PageSurvey {
+    let ex = super::extract_page(f.body, f.final_url, ctx);
+    PageSurvey {
+        classification: classify(f, &ex),
+        structure: Structure {
+            has_records: !ex.members.is_empty(),
+            next_pages: ex.next_pages,
+            profile_links: ex.profile_links,
+        },
+    }
+}
+
 /// Classifies a page given the extractor's reading of it.
 pub fn classify(f: &PageFacts<'_>, ex: &Extraction) -> Classification {
     if f.status == 401 || f.status == 403 {

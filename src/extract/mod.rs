@@ -29,7 +29,7 @@ use crate::normalize::{
     name_key, normalize_email, normalize_phone, normalize_website, registrable_domain,
 };
 
-pub use run::{ExtractReport, run_extraction};
+pub use run::{ExtractReport, ExtractRun, extract_pending, run_extraction};
 
 /// What the caller knows about a page.
 #[derive(Debug, Clone, Default)]

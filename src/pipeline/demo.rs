@@ -1,62 +1,75 @@
-//! `nam demo`: the whole pipeline on the generated loopback world.
+//! `nam demo`: the whole pipeline on the generated loopback world. A demo
+//! job records its world (seed, size) in its parameters, so `nam run
+//! --resume ID` brings the same world back up by itself.
 
 use std::sync::Arc;
 
 use anyhow::Result;
 
+use super::params::{DemoWorld, JobParams};
 use super::{RunRequest, RunSummary};
-use crate::config::{Config, RateLimit};
-use crate::crawl::{CrawlOptions, ResolveOverride};
+use crate::config::{Config, CrawlSettings, RateLimit};
 use crate::fixture_site::{FixtureServer, World, WorldConfig};
-use crate::model::EventSender;
+use crate::model::{EventSender, JobMode, RunControl};
 
 /// Demo settings.
 #[derive(Debug, Clone)]
 pub struct DemoRequest {
     pub db: std::path::PathBuf,
-    pub members: usize,
-    pub seed: u64,
-    pub with_selectors: bool,
+    pub world: DemoWorld,
     /// Rate limits and Crawl-delay (robots.txt is honoured either way).
     pub politeness: bool,
 }
 
-/// Starts the fixture world on 127.0.0.1, crawls and extracts it into `db`.
-/// Politeness stays on, at loopback rates: the demo site is our own server.
-pub async fn run_demo(
-    cfg: &Config,
-    req: &DemoRequest,
-    events: EventSender,
-) -> Result<(RunSummary, u16)> {
-    let world = Arc::new(World::new(WorldConfig {
-        seed: req.seed,
-        members: req.members,
+fn world_of(d: DemoWorld) -> World {
+    World::new(WorldConfig {
+        seed: d.seed,
+        members: d.members,
         ..Default::default()
-    }));
-    let server = FixtureServer::start(world.clone(), 0).await?;
-    let addr = server.addr();
-    let mut cfg = cfg.clone();
+    })
+}
+
+/// Serves a demo world on 127.0.0.1 (a free port).
+pub async fn serve_world(d: DemoWorld) -> Result<FixtureServer> {
+    FixtureServer::start(Arc::new(world_of(d)), 0).await
+}
+
+/// Loopback rates for the demo: the site is our own server. Crawl-delay in
+/// the world's robots.txt is still honoured.
+pub fn demo_settings(settings: &mut CrawlSettings) {
     let fast = RateLimit {
         per_second: 50.0,
         daily_cap: None,
     };
-    cfg.crawl.association_rate = fast;
-    cfg.crawl.default_rate = fast;
+    settings.association_rate = fast;
+    settings.default_rate = fast;
+}
+
+/// The job parameters of a demo run.
+pub fn demo_params(d: DemoWorld, politeness: bool) -> JobParams {
+    JobParams {
+        associations: world_of(d).associations_file(d.with_selectors).associations,
+        politeness,
+        backoff_min_ms: 100,
+        demo: Some(d),
+        ..Default::default()
+    }
+}
+
+/// Runs a `full` job over the fixture world into `req.db`.
+pub async fn run_demo(
+    cfg: &Config,
+    req: &DemoRequest,
+    events: EventSender,
+    control: RunControl,
+) -> Result<RunSummary> {
     let run = RunRequest {
         db: req.db.clone(),
         kind: "demo".into(),
-        crawl: CrawlOptions {
-            associations: world.associations_file(req.with_selectors).associations,
-            resolve: Some(ResolveOverride {
-                host_suffixes: vec!["example".into()],
-                addr,
-            }),
-            backoff_min: std::time::Duration::from_millis(100),
-            politeness: req.politeness,
-            ..Default::default()
-        },
+        mode: JobMode::Full,
+        params: demo_params(req.world, req.politeness),
+        dry_run: false,
+        resume: None,
     };
-    let result = super::run(&cfg, run, events).await;
-    server.shutdown().await;
-    Ok((result?, addr.port()))
+    super::run(cfg, run, events, control).await
 }

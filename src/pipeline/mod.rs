@@ -1,165 +1,88 @@
 //! Phases, jobs and the event stream. A job runs the phases of DESIGN.md in
-//! order, records each in `job_phases`, and publishes `PipelineEvent`s.
+//! order (its mode picks which), records each in `job_phases` with a
+//! checkpoint per batch, and publishes `PipelineEvent`s. A job killed,
+//! failed or cancelled resumes with `--resume ID` where it stopped.
 
 pub mod demo;
+mod job;
+pub mod params;
 pub mod progress;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
+pub use job::{control_job, run};
+pub use params::JobParams;
+
 use crate::config::{AssociationConfig, Config};
-use crate::crawl::{CrawlOptions, CrawlReport};
+use crate::crawl::CrawlReport;
 use crate::extract::ExtractReport;
-use crate::model::{EventSender, Phase, PipelineEvent, emit};
-use crate::store::Store;
+use crate::model::{JobMode, JobStatus, Phase, PhaseStatus};
 
 /// What `nam run` (and the demo) asks the pipeline to do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunRequest {
     pub db: PathBuf,
     /// `run`, `demo`, ...: recorded on the job.
     pub kind: String,
-    /// Associations, seeds and crawl switches.
-    pub crawl: CrawlOptions,
+    pub mode: JobMode,
+    /// Everything needed to run (and later resume) the job.
+    pub params: JobParams,
+    /// Fetch robots.txt only, plan, and write nothing.
+    pub dry_run: bool,
+    /// Continue this job instead of starting a new one.
+    pub resume: Option<i64>,
+}
+
+/// One phase as a run left it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseOutcome {
+    pub phase: Phase,
+    pub status: PhaseStatus,
+    pub summary: String,
 }
 
 /// What a run did, phase by phase.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
-    pub job_id: i64,
-    pub crawl: CrawlReport,
+    /// `None` for a dry run (it creates no job).
+    pub job_id: Option<i64>,
+    pub status: JobStatus,
+    pub resumed: bool,
+    /// `--resume` of a job that had already completed: nothing was done.
+    pub already_finished: bool,
+    pub phases: Vec<PhaseOutcome>,
+    pub crawl: Option<CrawlReport>,
     pub extract: Option<ExtractReport>,
     pub companies: i64,
     pub memberships: i64,
-    /// Phases a later release fills in, recorded as skipped.
-    pub skipped_phases: Vec<&'static str>,
 }
 
-/// Phases this build does not implement yet; they are recorded as `skipped`
-/// so a job never claims work it did not do.
-const NOT_YET: [Phase; 6] = [
+/// The phases a mode runs, in order.
+pub fn phases_of(mode: JobMode) -> &'static [Phase] {
+    use Phase::*;
+    match mode {
+        JobMode::Full => &Phase::ALL,
+        JobMode::Extract => &[Init, Extraction, Monitor],
+        JobMode::Enrich => &[Init, Enrichment],
+        JobMode::Validate => &[Init, Validation],
+        JobMode::Resolve => &[Init, Validation, Resolution],
+        JobMode::Graph => &[Init, Graph],
+        JobMode::Export => &[Init, Export],
+    }
+}
+
+/// Phases this build does not implement yet; a job records them as
+/// `skipped` with this reason, so it never claims work it did not do.
+pub const NOT_BUILT: [Phase; 5] = [
     Phase::Enrichment,
     Phase::Validation,
     Phase::Resolution,
     Phase::Graph,
     Phase::Export,
-    Phase::Monitor,
 ];
-
-/// Runs INIT, the crawl phases and EXTRACTION for one job.
-pub async fn run(cfg: &Config, req: RunRequest, events: EventSender) -> Result<RunSummary> {
-    let c = &req.crawl;
-    let params = serde_json::json!({
-        "associations": c.associations.iter().map(|a| &a.code).collect::<Vec<_>>(),
-        "seed_urls": c.seed_urls,
-        "max_pages": c.max_pages,
-        "dry_run": c.dry_run,
-        "force_full": c.force_full,
-        "retry_dead_letters": c.retry_dead_letters,
-    });
-    let job_id = {
-        let store = Store::open(&req.db)?;
-        let id = store.create_job(&req.kind, &params.to_string())?;
-        store.start_phase(id, Phase::Init)?;
-        store.finish_phase(id, Phase::Init, "completed", "{}")?;
-        id
-    };
-    emit(
-        &events,
-        PipelineEvent::JobStarted {
-            job_id,
-            kind: req.kind.clone(),
-        },
-    );
-    let result = run_phases(cfg, &req, job_id, &events).await;
-    let store = Store::open(&req.db)?;
-    match result {
-        Ok(mut summary) => {
-            for phase in NOT_YET {
-                store.start_phase(job_id, phase)?;
-                store.finish_phase(
-                    job_id,
-                    phase,
-                    "skipped",
-                    r#"{"reason":"not implemented in this release"}"#,
-                )?;
-                summary.skipped_phases.push(phase.as_str());
-            }
-            store.finish_job(job_id, "completed", None)?;
-            summary.companies = store.company_count()?;
-            summary.memberships = store.membership_count()?;
-            emit(
-                &events,
-                PipelineEvent::JobFinished {
-                    job_id,
-                    status: "completed".into(),
-                },
-            );
-            Ok(summary)
-        }
-        Err(e) => {
-            store.finish_job(job_id, "failed", Some(&format!("{e:#}")))?;
-            emit(
-                &events,
-                PipelineEvent::JobFinished {
-                    job_id,
-                    status: "failed".into(),
-                },
-            );
-            Err(e)
-        }
-    }
-}
-
-async fn run_phases(
-    cfg: &Config,
-    req: &RunRequest,
-    job_id: i64,
-    events: &EventSender,
-) -> Result<RunSummary> {
-    let crawl = crate::crawl::run_crawl(
-        &req.db,
-        Some(job_id),
-        &cfg.crawl,
-        req.crawl.clone(),
-        events.clone(),
-    )
-    .await
-    .context("crawl")?;
-    let extract = if req.crawl.dry_run {
-        None
-    } else {
-        let db = req.db.clone();
-        let associations = req.crawl.associations.clone();
-        let events = events.clone();
-        let report = tokio::task::spawn_blocking(move || -> Result<ExtractReport> {
-            let mut store = Store::open(&db)?;
-            store.start_phase(job_id, Phase::Extraction)?;
-            let report =
-                crate::extract::run_extraction(&mut store, Some(job_id), &associations, &events)?;
-            store.finish_phase(
-                job_id,
-                Phase::Extraction,
-                "completed",
-                &serde_json::to_string(&report)?,
-            )?;
-            Ok(report)
-        })
-        .await?
-        .context("extraction")?;
-        Some(report)
-    };
-    Ok(RunSummary {
-        job_id,
-        crawl,
-        extract,
-        companies: 0,
-        memberships: 0,
-        skipped_phases: Vec::new(),
-    })
-}
 
 /// The associations a run covers: the named codes (all when empty), from the
 /// bundled list plus the config's extra files.

@@ -1,13 +1,13 @@
-//! Shows pipeline events outside the TUI: a progress bar on a terminal, plain
-//! lines otherwise, or JSON lines on stdout for scripts (`--events jsonl`).
+//! Shows pipeline events outside the TUI: sentences and counts on stderr
+//! (a spinner line on a terminal), or JSON lines on stdout for scripts
+//! (`--events jsonl`).
 
 use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
-use crate::model::PipelineEvent;
+use crate::model::{EventReceiver, PipelineEvent};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EventFormat {
@@ -17,11 +17,8 @@ pub enum EventFormat {
     Jsonl,
 }
 
-/// Consumes events until the sender side closes.
-pub fn spawn_reporter(
-    mut rx: UnboundedReceiver<PipelineEvent>,
-    format: EventFormat,
-) -> JoinHandle<()> {
+/// Consumes events until every sender is gone.
+pub fn spawn_reporter(mut rx: EventReceiver, format: EventFormat) -> JoinHandle<()> {
     tokio::spawn(async move {
         let tty = std::io::stderr().is_terminal();
         let bar = (format == EventFormat::Human && tty).then(|| {
@@ -39,9 +36,20 @@ pub fn spawn_reporter(
                     if let Ok(line) = serde_json::to_string(&ev) {
                         let mut out = std::io::stdout().lock();
                         let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
                     }
                 }
-                EventFormat::Human => human(&ev, bar.as_ref()),
+                EventFormat::Human => {
+                    if let Some(b) = &bar {
+                        update_bar(&ev, b);
+                    }
+                    if let Some(line) = sentence(&ev, bar.is_some()) {
+                        match &bar {
+                            Some(b) => b.println(line),
+                            None => eprintln!("{line}"),
+                        }
+                    }
+                }
             }
         }
         if let Some(b) = bar {
@@ -50,14 +58,9 @@ pub fn spawn_reporter(
     })
 }
 
-fn human(ev: &PipelineEvent, bar: Option<&ProgressBar>) {
-    let line = match ev {
-        PipelineEvent::PhaseStarted { phase, .. } => {
-            if let Some(b) = bar {
-                b.set_prefix(phase.as_str().to_owned());
-            }
-            Some(format!("phase {} started", phase.as_str()))
-        }
+fn update_bar(ev: &PipelineEvent, b: &ProgressBar) {
+    match ev {
+        PipelineEvent::PhaseStarted { phase, .. } => b.set_prefix(phase.as_str().to_owned()),
         PipelineEvent::Progress {
             phase,
             done,
@@ -65,39 +68,112 @@ fn human(ev: &PipelineEvent, bar: Option<&ProgressBar>) {
             message,
             ..
         } => {
-            let text = match total {
-                Some(t) => format!("{done}/{t} {}", message.as_deref().unwrap_or("")),
-                None => format!("{done} {}", message.as_deref().unwrap_or("")),
-            };
-            if let Some(b) = bar {
-                b.set_prefix(phase.as_str().to_owned());
-                b.set_message(text);
-                None
-            } else if done % 50 == 0 {
-                Some(format!("{}: {text}", phase.as_str()))
+            b.set_prefix(phase.as_str().to_owned());
+            let msg = message.as_deref().unwrap_or("");
+            b.set_message(match total {
+                Some(t) => format!("{done} of {t} {msg}"),
+                None => format!("{done} {msg}"),
+            });
+        }
+        PipelineEvent::PageFetched {
+            url, status, delta, ..
+        } => b.set_message(format!("{status} {delta:<9} {url}")),
+        _ => {}
+    }
+}
+
+/// The line a person reads for an event (`None`: shown on the bar only).
+/// Progress is printed every 50 items when there is no bar to update.
+pub fn sentence(ev: &PipelineEvent, has_bar: bool) -> Option<String> {
+    Some(match ev {
+        PipelineEvent::JobStarted {
+            job_id,
+            kind,
+            mode,
+            resumed,
+        } => {
+            if *resumed {
+                format!("job {job_id} ({kind}, mode {mode}) resumed where it stopped")
             } else {
-                None
+                format!("job {job_id} ({kind}, mode {mode}) started")
             }
         }
-        PipelineEvent::PageFetched { url, status, delta } => {
-            if let Some(b) = bar {
-                b.set_message(format!("{status} {delta:<9} {url}"));
+        PipelineEvent::PhaseStarted { phase, .. } => format!("{phase}: started"),
+        PipelineEvent::Progress {
+            phase,
+            done,
+            total,
+            message,
+            ..
+        } => {
+            if has_bar || !done.is_multiple_of(50) {
+                return None;
             }
-            None
+            let msg = message.as_deref().unwrap_or("done");
+            match total {
+                Some(t) => format!("{phase}: {done} of {t} {msg}"),
+                None => format!("{phase}: {done} {msg}"),
+            }
         }
-        PipelineEvent::Warning { message } => Some(format!("warning: {message}")),
-        PipelineEvent::PhaseFinished { phase, stats, .. } => {
-            Some(format!("phase {} finished {stats}", phase.as_str()))
+        PipelineEvent::PageFetched { .. } => return None,
+        PipelineEvent::DeadLetter {
+            url, status, error, ..
+        } => {
+            if matches!(status, Some(404 | 410)) {
+                return None; // a broken link: recorded, not worth a line
+            }
+            format!("gave up on {url}: {error}")
         }
-        PipelineEvent::JobStarted { job_id, kind } => {
-            Some(format!("job {job_id} ({kind}) started"))
+        PipelineEvent::DriftAlert {
+            association,
+            url,
+            summary,
+            ..
+        } => format!(
+            "drift: {} changed its listing at {url}: {summary}",
+            association.as_deref().unwrap_or("a site")
+        ),
+        PipelineEvent::Warning { message, .. } => format!("warning: {message}"),
+        PipelineEvent::PhaseFinished { phase, summary, .. } => format!("{phase}: {summary}"),
+        PipelineEvent::JobPaused { job_id } => {
+            format!("job {job_id} paused (resume with `nam jobs resume {job_id}`)")
         }
-        PipelineEvent::JobFinished { job_id, status } => Some(format!("job {job_id} {status}")),
-    };
-    if let Some(line) = line {
-        match bar {
-            Some(b) => b.println(line),
-            None => eprintln!("{line}"),
-        }
+        PipelineEvent::JobResumed { job_id } => format!("job {job_id} running again"),
+        PipelineEvent::JobFinished {
+            job_id,
+            status,
+            error,
+        } => match error {
+            Some(e) => format!("job {job_id} {status}: {e}"),
+            None => format!("job {job_id} {status}"),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Phase, PhaseStatus};
+
+    #[test]
+    fn sentences_never_dump_json() {
+        let ev = PipelineEvent::PhaseFinished {
+            job_id: 1,
+            phase: Phase::Discovery,
+            status: PhaseStatus::Completed,
+            summary: "12 pages fetched".into(),
+            stats: serde_json::json!({"requests": 12}),
+        };
+        let s = sentence(&ev, false).unwrap();
+        assert_eq!(s, "discovery: 12 pages fetched");
+        assert!(!s.contains('{'));
+        let p = PipelineEvent::Progress {
+            job_id: 1,
+            phase: Phase::Extraction,
+            done: 49,
+            total: Some(100),
+            message: None,
+        };
+        assert_eq!(sentence(&p, false), None);
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::model::now_string;
+use crate::model::{AccessVerdict, Delta, PageType, UrlStatus, now_string};
 
 /// One URL of the frontier.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,45 +25,93 @@ pub struct QueuedUrl {
     pub fetched_before: bool,
 }
 
-/// A URL to add to the frontier.
+/// A URL to add to the frontier. Owned, so it can travel to the writer.
 #[derive(Debug, Clone, Default)]
-pub struct NewUrl<'a> {
-    pub url: &'a str,
-    pub domain: &'a str,
-    pub association_code: Option<&'a str>,
-    pub hint: Option<&'a str>,
+pub struct NewUrl {
+    pub url: String,
+    pub domain: String,
+    pub association_code: Option<String>,
+    pub hint: Option<String>,
     pub depth: i64,
     pub priority: i64,
-    pub discovered_from: Option<&'a str>,
+    pub discovered_from: Option<String>,
     pub job_id: Option<i64>,
 }
 
+/// Conditional-GET validators and the content hash of a fetched URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_hash: Option<String>,
+}
+
+/// How one URL of the frontier ended this time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlOutcome {
+    pub id: i64,
+    pub status: UrlStatus,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub attempts: i64,
+    pub validators: Option<Validators>,
+    pub redirected_to: Option<String>,
+}
+
+impl UrlOutcome {
+    /// An outcome with only the status set.
+    pub fn new(id: i64, status: UrlStatus, attempts: i64) -> Self {
+        Self {
+            id,
+            status,
+            http_status: None,
+            error: None,
+            attempts,
+            validators: None,
+            redirected_to: None,
+        }
+    }
+}
+
 /// A fetched page to store (upsert by URL).
-#[derive(Debug, Clone, Default)]
-pub struct PageWrite<'a> {
-    pub url: &'a str,
-    pub final_url: Option<&'a str>,
-    pub domain: &'a str,
-    pub association_code: Option<&'a str>,
+#[derive(Debug, Clone)]
+pub struct PageWrite {
+    pub url: String,
+    pub final_url: Option<String>,
+    pub domain: String,
+    pub association_code: Option<String>,
     pub status_code: u16,
-    pub content_type: Option<&'a str>,
-    pub charset: Option<&'a str>,
-    pub title: Option<&'a str>,
-    pub body: Option<&'a str>,
+    pub content_type: Option<String>,
+    pub charset: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
     pub bytes: usize,
-    pub content_hash: Option<&'a str>,
-    pub page_type: &'a str,
-    pub evidence: &'a str,
+    pub content_hash: Option<String>,
+    pub page_type: PageType,
+    pub evidence: String,
     pub confidence: f32,
-    pub delta: &'a str,
+    pub delta: Delta,
     pub job_id: Option<i64>,
+}
+
+/// A URL given up on, for `dead_letter` (its history is appended).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetterWrite {
+    pub url: String,
+    pub domain: Option<String>,
+    pub phase: String,
+    pub job_id: Option<i64>,
+    pub status_code: Option<u16>,
+    pub error: String,
+    pub attempts: i64,
+    pub history: Vec<serde_json::Value>,
 }
 
 /// The gatekeeper's record for one domain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DomainAccess {
     pub domain: String,
-    pub verdict: String,
+    pub verdict: AccessVerdict,
     pub reason: Option<String>,
     pub robots_txt: Option<String>,
     pub crawl_delay_secs: Option<f64>,
@@ -99,9 +147,10 @@ const DOMAIN_ACCESS_COLUMNS: &str =
     "domain, verdict, reason, robots_txt, crawl_delay_secs, checked_at, robots_fetched_at";
 
 fn domain_access_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DomainAccess> {
+    let verdict: String = r.get(1)?;
     Ok(DomainAccess {
         domain: r.get(0)?,
-        verdict: r.get(1)?,
+        verdict: AccessVerdict::parse(&verdict).unwrap_or(AccessVerdict::Unknown),
         reason: r.get(2)?,
         robots_txt: r.get(3)?,
         crawl_delay_secs: r.get(4)?,
@@ -128,10 +177,11 @@ fn trailing_slash_twin(url: &str) -> String {
 impl Store {
     /// Adds a URL to the frontier unless it (or its trailing-slash twin) is
     /// already there. Returns true when it was new.
-    pub fn enqueue_url(&self, u: &NewUrl<'_>) -> Result<bool> {
-        let twin = trailing_slash_twin(u.url);
-        let exists: bool = self.conn().query_row(
+    pub fn enqueue_url(&self, u: &NewUrl) -> Result<bool> {
+        let twin = trailing_slash_twin(&u.url);
+        let exists: bool = self.conn().prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM url_queue WHERE url IN (?1, ?2))",
+        )?.query_row(
             params![u.url, twin],
             |r| r.get(0),
         )?;
@@ -139,10 +189,11 @@ impl Store {
             return Ok(false);
         }
         let now = now_string();
-        let n = self.conn().execute(
+        let n = self.conn().prepare_cached(
             "INSERT OR IGNORE INTO url_queue
                (url, domain, association_code, hint, depth, priority, discovered_from, job_id, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        )?.execute(
             params![
                 u.url,
                 u.domain,
@@ -295,39 +346,37 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records the outcome of one URL: its status (`done`, `failed`,
-    /// `skipped`, `dead`, `pending` to retry later), HTTP status and error.
-    #[allow(clippy::too_many_arguments)]
-    pub fn finish_url(
-        &self,
-        id: i64,
-        status: &str,
-        http_status: Option<u16>,
-        error: Option<&str>,
-        attempts: i64,
-        validators: Option<(Option<&str>, Option<&str>, Option<&str>)>,
-        redirected_to: Option<&str>,
-    ) -> Result<()> {
+    /// Records the outcome of one URL: its status (pending again to retry
+    /// later), HTTP status, error, validators and redirect target.
+    pub fn finish_url(&self, o: &UrlOutcome) -> Result<()> {
         let now = now_string();
         self.conn().execute(
             "UPDATE url_queue SET status = ?2, last_status = coalesce(?3, last_status), error = ?4,
                     attempts = ?5, updated_at = ?6, redirected_to = coalesce(?7, redirected_to),
                     last_fetched_at = CASE WHEN ?3 IS NOT NULL THEN ?6 ELSE last_fetched_at END
              WHERE id = ?1",
-            params![id, status, http_status, error, attempts, now, redirected_to],
+            params![
+                o.id,
+                o.status.as_str(),
+                o.http_status,
+                o.error,
+                o.attempts,
+                now,
+                o.redirected_to
+            ],
         )?;
-        if let Some((etag, last_modified, hash)) = validators {
+        if let Some(v) = &o.validators {
             self.conn().execute(
                 "UPDATE url_queue SET etag = ?2, last_modified = ?3, content_hash = coalesce(?4, content_hash)
                  WHERE id = ?1",
-                params![id, etag, last_modified, hash],
+                params![o.id, v.etag, v.last_modified, v.content_hash],
             )?;
         }
         Ok(())
     }
 
     /// Stores a fetched page (one row per URL; a re-fetch replaces it).
-    pub fn save_page(&self, p: &PageWrite<'_>) -> Result<()> {
+    pub fn save_page(&self, p: &PageWrite) -> Result<()> {
         self.conn().execute(
             "INSERT INTO pages (url, final_url, domain, association_code, status_code, content_type, charset,
                                 title, body, bytes, content_hash, page_type, classification_evidence,
@@ -355,10 +404,10 @@ impl Store {
                 p.body,
                 p.bytes as i64,
                 p.content_hash,
-                p.page_type,
+                p.page_type.as_str(),
                 p.evidence,
                 p.confidence as f64,
-                p.delta,
+                p.delta.as_str(),
                 now_string(),
                 p.job_id
             ],
@@ -367,10 +416,10 @@ impl Store {
     }
 
     /// Marks a stored page's delta (`unchanged` on a 304, `deleted` on a 404).
-    pub fn set_page_delta(&self, url: &str, delta: &str, job_id: Option<i64>) -> Result<bool> {
+    pub fn set_page_delta(&self, url: &str, delta: Delta, job_id: Option<i64>) -> Result<bool> {
         Ok(self.conn().execute(
             "UPDATE pages SET delta = ?2, job_id = coalesce(?3, job_id), fetched_at = ?4 WHERE url = ?1",
-            params![url, delta, job_id, now_string()],
+            params![url, delta.as_str(), job_id, now_string()],
         )? > 0)
     }
 
@@ -391,7 +440,7 @@ impl Store {
     pub fn set_domain_access(
         &self,
         domain: &str,
-        verdict: &str,
+        verdict: AccessVerdict,
         reason: Option<&str>,
         robots: Option<(&str, Option<f64>)>,
     ) -> Result<()> {
@@ -400,7 +449,7 @@ impl Store {
             "INSERT INTO domain_access (domain, verdict, reason, checked_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(domain) DO UPDATE SET verdict = excluded.verdict, reason = excluded.reason,
                  checked_at = excluded.checked_at",
-            params![domain, verdict, reason, now],
+            params![domain, verdict.as_str(), reason, now],
         )?;
         if let Some((txt, delay)) = robots {
             self.conn().execute(
@@ -462,34 +511,20 @@ impl Store {
     }
 
     /// Records a URL that failed after its retries (history appended).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_dead_letter(
-        &self,
-        url: &str,
-        domain: Option<&str>,
-        phase: &str,
-        job_id: Option<i64>,
-        status_code: Option<u16>,
-        error: &str,
-        attempts: i64,
-        history: &serde_json::Value,
-    ) -> Result<()> {
+    pub fn add_dead_letter(&self, d: &DeadLetterWrite) -> Result<()> {
         let now = now_string();
         let old: Option<String> = self
             .conn()
             .query_row(
                 "SELECT history FROM dead_letter WHERE url = ?1 AND phase = ?2",
-                params![url, phase],
+                params![d.url, d.phase],
                 |r| r.get(0),
             )
             .optional()?;
         let mut all: Vec<serde_json::Value> = old
             .and_then(|h| serde_json::from_str(&h).ok())
             .unwrap_or_default();
-        match history {
-            serde_json::Value::Array(items) => all.extend(items.iter().cloned()),
-            other => all.push(other.clone()),
-        }
+        all.extend(d.history.iter().cloned());
         let hist = serde_json::Value::Array(all).to_string();
         self.conn().execute(
             "INSERT INTO dead_letter (url, domain, phase, job_id, status_code, error, attempts, history,
@@ -499,7 +534,17 @@ impl Store {
                 status_code = excluded.status_code, error = excluded.error,
                 attempts = dead_letter.attempts + excluded.attempts, history = excluded.history,
                 last_failed_at = excluded.last_failed_at, requeued_at = NULL",
-            params![url, domain, phase, job_id, status_code, error, attempts, hist, now],
+            params![
+                d.url,
+                d.domain,
+                d.phase,
+                d.job_id,
+                d.status_code,
+                d.error,
+                d.attempts,
+                hist,
+                now
+            ],
         )?;
         Ok(())
     }

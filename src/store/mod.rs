@@ -7,6 +7,7 @@ mod events;
 mod extraction;
 mod jobs;
 mod memberships;
+mod writer;
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +16,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{M, Migrations};
 
 pub use companies::CompanyFilter;
-pub use jobs::JobRow;
+pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, record_key};
+pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
 /// recorded in SQLite's `user_version`.
@@ -26,10 +28,28 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
         "0002_crawl_budget.sql",
         include_str!("../../schema/0002_crawl_budget.sql"),
     ),
+    ("0003_jobs.sql", include_str!("../../schema/0003_jobs.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_SQL.iter().map(|(_, sql)| M::up(sql)).collect())
+}
+
+/// Applies pending migrations with foreign keys off, as SQLite's recipe for
+/// rebuilding a table asks (a rebuilt parent must not cascade into its
+/// children), then checks the keys and turns them back on.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = migrations().to_latest(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result?;
+    let broken: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        bail!("{broken} rows break foreign keys after migrating");
+    }
+    Ok(())
 }
 
 /// Number of migrations this binary knows.
@@ -92,13 +112,17 @@ impl Store {
                 schema_version()
             );
         }
-        migrations()
-            .to_latest(&mut conn)
-            .with_context(|| format!("migrating database {}", path.display()))?;
-        Ok(Self {
+        migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        let store = Self {
             conn,
             path: path.to_path_buf(),
-        })
+        };
+        // A job whose process died is shown as such from now on.
+        let n = store.mark_interrupted_jobs()?;
+        if n > 0 {
+            tracing::info!(jobs = n, "marked jobs of dead processes as interrupted");
+        }
+        Ok(store)
     }
 
     /// Opens an existing database for reading only (no migration).
@@ -135,10 +159,72 @@ impl Store {
         &self.path
     }
 
-    /// Raw connection, for the store's own modules and tests.
-    /// The raw connection, for ad-hoc queries and tests.
-    pub fn conn(&self) -> &Connection {
+    /// The connection, for the store's own modules only: SQL lives here.
+    fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn begin_immediate(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    pub(crate) fn commit(&self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    pub(crate) fn rollback_quietly(&self) {
+        if self.conn.is_autocommit() {
+            return;
+        }
+        if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback failed");
+        }
+    }
+
+    /// Runs `op` under a savepoint: on error its writes are undone and the
+    /// surrounding transaction goes on.
+    pub(crate) fn savepoint(&self, op: impl FnOnce(&Store) -> Result<()>) -> Result<()> {
+        self.conn.execute_batch("SAVEPOINT op")?;
+        match op(self) {
+            Ok(()) => {
+                self.conn.execute_batch("RELEASE op")?;
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(rb) = self.conn.execute_batch("ROLLBACK TO op; RELEASE op") {
+                    tracing::error!(error = %rb, "rollback to savepoint failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Rows of a read-only query as text (NULL as `None`), for tests and
+    /// diagnostics. Refuses statements that would write.
+    pub fn debug_query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut st = self.conn.prepare(sql)?;
+        if !st.readonly() {
+            bail!("debug_query runs read-only statements only");
+        }
+        let n = st.column_count();
+        let rows = st.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => None,
+                        rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                        rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            Some(String::from_utf8_lossy(t).into_owned())
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => Some(hex::encode(b)),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Runs `f` in one transaction: all of it lands or none does.
@@ -267,7 +353,7 @@ impl Store {
                 .run_to_completion(256, std::time::Duration::from_millis(0), None)
                 .with_context(|| format!("restoring from {}", src.display()))?;
         }
-        migrations().to_latest(&mut self.conn)?;
+        migrate(&mut self.conn)?;
         Ok(safety)
     }
 }

@@ -11,6 +11,10 @@ use crate::export::Format;
 use crate::secrets::{KeySource, Secrets};
 use crate::store::{self, Store};
 
+mod run;
+
+pub use run::{DemoArgs, RunArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nam",
@@ -38,7 +42,7 @@ pub enum Command {
     Tui,
     /// Run the whole pipeline on a generated loopback world, then open the TUI.
     Demo(DemoArgs),
-    /// Run the pipeline: gatekeeper, discovery, classification, extraction.
+    /// Run (or resume) a pipeline job: the eleven phases of `full`, or a mode's subset.
     Run(RunArgs),
     /// Extract companies from one saved page or URL; prints JSON lines.
     Extract(crate::extract::cli::ExtractArgs),
@@ -64,66 +68,8 @@ pub enum Command {
     Db(DbCommand),
     /// Check the installation: paths, config, database, keyring.
     Doctor,
-    /// List recent jobs with their status and phase.
-    Jobs {
-        /// How many jobs to show.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Crawl and extract, print the summary, and exit (no TUI).
-    #[arg(long)]
-    pub no_tui: bool,
-    /// Companies in the generated world.
-    #[arg(long, default_value_t = 120)]
-    pub members: usize,
-    /// World seed: same seed, same world.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Use per-association CSS selectors instead of the generic extractor.
-    #[arg(long)]
-    pub with_selectors: bool,
-    /// Skip rate limits and Crawl-delay (robots.txt is still honoured). For tests.
-    #[arg(long, hide = true)]
-    pub no_politeness: bool,
-    /// How progress is shown.
-    #[arg(long, value_enum, default_value_t = crate::pipeline::progress::EventFormat::Human)]
-    pub events: crate::pipeline::progress::EventFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Association codes to crawl (repeatable; default: all configured).
-    #[arg(long = "association", short = 'a', value_name = "CODE")]
-    pub associations: Vec<String>,
-    /// Extra start URL of a site nam has no configuration for (repeatable).
-    #[arg(long = "seed-url", value_name = "URL")]
-    pub seed_urls: Vec<String>,
-    /// Use the associations in this TOML file instead of the configured ones.
-    #[arg(long, value_name = "FILE")]
-    pub associations_file: Option<PathBuf>,
-    /// Stop after N page requests.
-    #[arg(long, value_name = "N")]
-    pub max_pages: Option<usize>,
-    /// Fetch robots.txt only and print what would be fetched.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Ignore stored ETag/Last-Modified and the robots.txt cache: fetch everything.
-    #[arg(long)]
-    pub force_full: bool,
-    /// Put URLs from the dead-letter table back into the frontier first.
-    #[arg(long)]
-    pub retry_dead_letters: bool,
-    /// Send hosts ending in SUFFIX to ADDR, e.g. `example=127.0.0.1:8080` for
-    /// `nam fixtures serve` (testing against loopback).
-    #[arg(long, value_name = "SUFFIX=ADDR")]
-    pub resolve: Option<String>,
-    /// How progress is shown.
-    #[arg(long, value_enum, default_value_t = crate::pipeline::progress::EventFormat::Human)]
-    pub events: crate::pipeline::progress::EventFormat,
+    /// List jobs, show one, or pause, resume or cancel a running one.
+    Jobs(run::JobsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -200,8 +146,8 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
             let cfg = env.config()?;
             crate::tui::run(&env.paths.db, cfg.export.out_dir.clone()).await
         }
-        Some(Command::Demo(args)) => cmd_demo(&env, cli.db.is_some(), &args).await,
-        Some(Command::Run(args)) => cmd_run(&env, &args).await,
+        Some(Command::Demo(args)) => run::cmd_demo(&env, cli.db.is_some(), &args).await,
+        Some(Command::Run(args)) => run::cmd_run(&env, &args).await,
         Some(Command::Extract(args)) => crate::extract::cli::run(args).await,
         Some(Command::Robots(args)) => {
             let mut out = std::io::stdout();
@@ -215,175 +161,8 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
         Some(Command::Keys(cmd)) => tokio::task::spawn_blocking(move || cmd_keys(cmd)).await?,
         Some(Command::Db(cmd)) => cmd_db(&env, cmd),
         Some(Command::Doctor) => cmd_doctor(&env),
-        Some(Command::Jobs { limit }) => cmd_jobs(&env, limit),
+        Some(Command::Jobs(args)) => run::cmd_jobs(&env, &args).await,
     }
-}
-
-fn print_summary(s: &crate::pipeline::RunSummary) {
-    let c = &s.crawl;
-    println!("job {}", s.job_id);
-    for d in &c.domains {
-        println!(
-            "  {:<24} {:<18} {:>5} requests{}",
-            d.domain,
-            d.verdict,
-            d.requests,
-            d.reason
-                .as_deref()
-                .map(|r| format!("  ({r})"))
-                .unwrap_or_default()
-        );
-    }
-    println!(
-        "crawl: {} requests, {} pages, delta new {} changed {} unchanged {} deleted {}, {} robots-skipped, {} login walls, {} retries, {} dead letters, {:.1}s",
-        c.requests,
-        c.pages_stored + c.not_modified,
-        c.delta.new,
-        c.delta.changed,
-        c.delta.unchanged,
-        c.delta.deleted,
-        c.robots_skipped,
-        c.login_walls,
-        c.retries,
-        c.dead_letters,
-        c.elapsed_ms as f64 / 1000.0
-    );
-    if c.stopped_at_max_pages {
-        println!("crawl stopped at --max-pages; run again to continue from the frontier");
-    }
-    if let Some(e) = &s.extract {
-        println!(
-            "extract: {} pages, {} member records ({} profiles merged), {} events, {} participants",
-            e.pages, e.members, e.profiles_merged, e.events, e.participants
-        );
-    }
-    println!(
-        "store: {} companies, {} association listings",
-        s.companies, s.memberships
-    );
-    if !s.skipped_phases.is_empty() {
-        println!("not run (later releases): {}", s.skipped_phases.join(", "));
-    }
-}
-
-async fn cmd_demo(env: &Env, db_given: bool, args: &DemoArgs) -> Result<()> {
-    let cfg = env.config()?;
-    let db = if db_given {
-        env.paths.db.clone()
-    } else {
-        crate::pipeline::demo_db_path(&env.paths.data_dir)
-    };
-    if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let req = crate::pipeline::demo::DemoRequest {
-        db: db.clone(),
-        members: args.members,
-        seed: args.seed,
-        with_selectors: args.with_selectors,
-        politeness: !args.no_politeness,
-    };
-    eprintln!(
-        "demo: serving a generated world of {} companies on 127.0.0.1 and crawling it into {}",
-        args.members,
-        db.display()
-    );
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let reporter = crate::pipeline::progress::spawn_reporter(rx, args.events);
-    let result = crate::pipeline::demo::run_demo(&cfg, &req, Some(tx)).await;
-    let _ = reporter.await;
-    let (summary, _port) = result?;
-    print_summary(&summary);
-    if args.no_tui {
-        return Ok(());
-    }
-    if !std::io::stdout().is_terminal() {
-        eprintln!(
-            "not a terminal: skipping the TUI (open it with `nam tui --db {}`)",
-            db.display()
-        );
-        return Ok(());
-    }
-    crate::tui::run(&db, cfg.export.out_dir.clone()).await
-}
-
-async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
-    let cfg = env.config()?;
-    let associations = match &args.associations_file {
-        Some(f) => {
-            let all = crate::config::AssociationsFile::load(f)?.associations;
-            if args.associations.is_empty() {
-                all
-            } else {
-                all.into_iter()
-                    .filter(|a| {
-                        args.associations
-                            .iter()
-                            .any(|c| c.eq_ignore_ascii_case(&a.code))
-                    })
-                    .collect()
-            }
-        }
-        None if args.associations.is_empty() && !args.seed_urls.is_empty() => Vec::new(),
-        None => crate::pipeline::select_associations(&cfg, &args.associations)?,
-    };
-    for s in &args.seed_urls {
-        crate::normalize::urls::normalize(s)
-            .map_err(|e| anyhow::anyhow!("--seed-url {s:?}: {e}"))?;
-    }
-    if associations.is_empty() && args.seed_urls.is_empty() {
-        bail!("nothing to crawl: no association matched and no --seed-url given");
-    }
-    let resolve = match &args.resolve {
-        None => None,
-        Some(r) => {
-            let (suffix, addr) = r.split_once('=').ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--resolve {r:?}: expected SUFFIX=ADDR, e.g. example=127.0.0.1:8080"
-                )
-            })?;
-            let addr: std::net::SocketAddr = addr
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--resolve {r:?}: bad address {addr:?}: {e}"))?;
-            Some(crate::crawl::ResolveOverride {
-                host_suffixes: vec![suffix.to_string()],
-                addr,
-            })
-        }
-    };
-    let req = crate::pipeline::RunRequest {
-        db: env.paths.db.clone(),
-        kind: "run".into(),
-        crawl: crate::crawl::CrawlOptions {
-            associations,
-            seed_urls: args.seed_urls.clone(),
-            max_pages: args.max_pages,
-            dry_run: args.dry_run,
-            force_full: args.force_full,
-            retry_dead_letters: args.retry_dead_letters,
-            resolve,
-            ..Default::default()
-        },
-    };
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let reporter = crate::pipeline::progress::spawn_reporter(rx, args.events);
-    let result = crate::pipeline::run(&cfg, req, Some(tx)).await;
-    let _ = reporter.await;
-    let summary = result?;
-    if args.dry_run {
-        println!("dry run: robots.txt fetched, nothing else requested");
-        for p in &summary.crawl.planned {
-            println!(
-                "{:<10} {}  ({})",
-                if p.allowed { "would get" } else { "would skip" },
-                p.url,
-                p.reason
-            );
-        }
-        return Ok(());
-    }
-    print_summary(&summary);
-    Ok(())
 }
 
 fn cmd_dead_letters(env: &Env, all: bool) -> Result<()> {
@@ -577,26 +356,6 @@ fn cmd_db(env: &Env, cmd: DbCommand) -> Result<()> {
                 println!("{table:<26} {n:>10}");
             }
         }
-    }
-    Ok(())
-}
-
-fn cmd_jobs(env: &Env, limit: usize) -> Result<()> {
-    let store = Store::open_readonly(&env.paths.db)?;
-    let jobs = store.jobs(limit)?;
-    if jobs.is_empty() {
-        println!("no jobs yet");
-    }
-    for j in jobs {
-        println!(
-            "#{:<5} {:<8} {:<10} phase {:<15} started {}{}",
-            j.id,
-            j.kind,
-            j.status,
-            j.phase.as_deref().unwrap_or("-"),
-            j.created_at,
-            j.error.map(|e| format!("  error: {e}")).unwrap_or_default()
-        );
     }
     Ok(())
 }

@@ -6,6 +6,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+mod control;
+mod events;
+mod status;
+
+pub use control::RunControl;
+pub use events::{EventReceiver, EventSender, PipelineEvent, event_channel};
+pub use status::{AccessVerdict, Delta, JobMode, JobStatus, PhaseStatus, UrlStatus};
+
 /// The current time as stored in the database: RFC 3339, UTC, seconds.
 pub fn now_string() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -145,28 +153,6 @@ impl PageType {
 }
 
 /// The gatekeeper's verdict on a domain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessVerdict {
-    Allowed,
-    RobotsDisallowed,
-    LoginWall,
-    Unreachable,
-    Unknown,
-}
-
-impl AccessVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Allowed => "allowed",
-            Self::RobotsDisallowed => "robots_disallowed",
-            Self::LoginWall => "login_wall",
-            Self::Unreachable => "unreachable",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
 /// The eleven pipeline phases of DESIGN.md, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -220,53 +206,9 @@ impl Phase {
     }
 }
 
-/// Progress published by the pipeline on a channel. Small by design: rows
-/// never travel here; they go to SQLite and readers re-query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum PipelineEvent {
-    JobStarted {
-        job_id: i64,
-        kind: String,
-    },
-    PhaseStarted {
-        job_id: i64,
-        phase: Phase,
-    },
-    Progress {
-        job_id: i64,
-        phase: Phase,
-        done: u64,
-        total: Option<u64>,
-        message: Option<String>,
-    },
-    /// One fetched URL (status 304 for a conditional hit).
-    PageFetched {
-        url: String,
-        status: u16,
-        delta: String,
-    },
-    Warning {
-        message: String,
-    },
-    PhaseFinished {
-        job_id: i64,
-        phase: Phase,
-        stats: serde_json::Value,
-    },
-    JobFinished {
-        job_id: i64,
-        status: String,
-    },
-}
-
-/// Where the pipeline sends its events; `None` when nobody listens.
-pub type EventSender = Option<tokio::sync::mpsc::UnboundedSender<PipelineEvent>>;
-
-/// Sends an event if someone listens; a closed channel is not an error.
-pub fn emit(tx: &EventSender, event: PipelineEvent) {
-    if let Some(tx) = tx {
-        let _ = tx.send(event);
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 

@@ -1,0 +1,113 @@
+//! One-off requests through the same polite path as the crawl: `nam
+//! extract URL`, `nam robots URL` (and later, company websites). robots.txt
+//! is read per host and obeyed, requests to a domain are paced, bodies are
+//! capped, redirects are followed hop by hop with robots checked on each.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::fetch::{Fetcher, FetcherConfig, Response};
+use super::report::Counters;
+use super::retry::{Conditional, Fetched};
+use super::robots::RobotsPolicy;
+use super::session::{Budget, DomainSession, SessionConfig, SessionStart, fetch_robots};
+use super::{CrawlOptions, ResolveOverride};
+use crate::config::CrawlSettings;
+use crate::normalize::urls as urlnorm;
+
+/// Polite fetching outside a crawl job (nothing is written to a database).
+pub struct PoliteFetcher {
+    fetcher: Fetcher,
+    cfg: Arc<SessionConfig>,
+    settings: CrawlSettings,
+    sessions: Mutex<HashMap<String, Arc<Mutex<DomainSession>>>>,
+}
+
+impl PoliteFetcher {
+    pub fn new(settings: &CrawlSettings, resolve: Option<ResolveOverride>) -> Result<Self> {
+        let opts = CrawlOptions {
+            resolve,
+            ..Default::default()
+        };
+        Ok(Self {
+            fetcher: Fetcher::new(&FetcherConfig {
+                user_agent: settings.user_agent.clone(),
+                timeout: std::time::Duration::from_secs(settings.timeout_secs.max(1)),
+                max_body_bytes: settings.max_body_bytes,
+                resolve: opts.resolve.clone(),
+            })?,
+            cfg: Arc::new(opts.session_config(settings)),
+            settings: settings.clone(),
+            sessions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The session of `url`'s domain, reading its robots.txt on first use.
+    async fn session(&self, url: &Url) -> Arc<Mutex<DomainSession>> {
+        let domain = urlnorm::domain_of(url);
+        let mut map = self.sessions.lock().await;
+        if let Some(s) = map.get(&domain) {
+            return s.clone();
+        }
+        let robots_url = url.join("/robots.txt").unwrap_or_else(|_| url.clone());
+        let (policy, _) = fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url).await;
+        let session = DomainSession::new(
+            SessionStart {
+                domain: domain.clone(),
+                entry: url.clone(),
+                rate: self.settings.default_rate,
+                policy,
+                requests: 1,
+                budget: Budget::default(),
+            },
+            self.cfg.clone(),
+            self.fetcher.clone(),
+            None,
+            Arc::new(Counters::default()),
+        );
+        let s = Arc::new(Mutex::new(session));
+        map.insert(domain, s.clone());
+        s
+    }
+
+    /// The robots.txt policy that governs `url` (fetched politely).
+    pub async fn robots(&self, url: &Url) -> Result<RobotsPolicy> {
+        let robots_url = url.join("/robots.txt")?;
+        let session = self.session(url).await;
+        let mut s = session.lock().await;
+        if !s.slot(url).await? {
+            bail!("the daily request cap for {} is used up", s.domain);
+        }
+        Ok(fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url)
+            .await
+            .0)
+    }
+
+    /// GETs `url` if robots.txt allows it: paced, size-capped, retried on
+    /// 429/5xx, redirects followed within the site.
+    pub async fn get(&self, url: &Url) -> Result<Response> {
+        let session = self.session(url).await;
+        let mut s = session.lock().await;
+        let Some(d) = s.robots_decide(url).await? else {
+            bail!("the daily request cap for {} is used up", s.domain);
+        };
+        if !d.allowed {
+            bail!("robots.txt does not allow {url}: {}", d.reason);
+        }
+        match s.fetch(url, &Conditional::default()).await? {
+            Fetched::Response { resp, .. } => Ok(resp),
+            Fetched::OffSite { target, .. } => {
+                bail!("{url} redirects to another site: {target}")
+            }
+            Fetched::Disallowed { target, reason } => {
+                bail!("{url} redirects to {target}, which robots.txt does not allow: {reason}")
+            }
+            Fetched::Failed { error, .. } => bail!("fetching {url}: {error}"),
+            Fetched::CapReached => bail!("the daily request cap for {} is used up", s.domain),
+        }
+    }
+}

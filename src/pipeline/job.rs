@@ -1,0 +1,428 @@
+//! Running a job: create or adopt it, run its mode's phases in order
+//! (skipping those a resumed job already finished), obey pause/resume/cancel
+//! from Ctrl-C and other nam processes, and record how it ended.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::params::JobParams;
+use super::{NOT_BUILT, PhaseOutcome, RunRequest, RunSummary, phases_of};
+use crate::config::Config;
+use crate::crawl::{CrawlContext, run_crawl};
+use crate::extract::{ExtractRun, run_extraction};
+use crate::model::{
+    EventSender, JobMode, JobStatus, Phase, PhaseStatus, PipelineEvent, RunControl,
+};
+use crate::store::{JobControl, NewJob, Store, Writer};
+
+/// How often a running job looks for pause/resume/cancel requests left in
+/// the database by another nam process.
+const CONTROL_POLL: Duration = Duration::from_millis(200);
+
+/// Leaves a pause, resume or cancel request for a job running in another
+/// process (or this one): it acts on it at its next batch boundary.
+pub fn control_job(db: &Path, job_id: i64, control: JobControl) -> Result<()> {
+    Store::open(db)?.request_control(job_id, control)
+}
+
+struct Job<'a> {
+    cfg: &'a Config,
+    db: &'a Path,
+    writer: Writer,
+    id: i64,
+    mode: JobMode,
+    params: JobParams,
+    resumed: bool,
+    events: EventSender,
+    control: RunControl,
+    summary: RunSummary,
+}
+
+/// Runs (or resumes) a job to its end, a failure, or a cancellation.
+pub async fn run(
+    cfg: &Config,
+    req: RunRequest,
+    events: EventSender,
+    control: RunControl,
+) -> Result<RunSummary> {
+    if req.dry_run {
+        return dry_run(cfg, &req, events).await;
+    }
+    let writer = Writer::open(&req.db)?;
+    let (id, mode, params, resumed) = match req.resume {
+        Some(id) => {
+            let job = writer.call(move |s| {
+                let j = s.job(id)?;
+                match j {
+                    Some(j) if j.status == JobStatus::Completed => Ok(j),
+                    _ => s.adopt_job(id),
+                }
+            });
+            let job = job.await?;
+            if job.status == JobStatus::Completed {
+                writer.close().await?;
+                return Ok(RunSummary {
+                    job_id: Some(id),
+                    status: JobStatus::Completed,
+                    resumed: true,
+                    already_finished: true,
+                    phases: Vec::new(),
+                    crawl: None,
+                    extract: None,
+                    companies: 0,
+                    memberships: 0,
+                });
+            }
+            (id, job.mode, JobParams::from_json(&job.params)?, true)
+        }
+        None => {
+            let (kind, mode, json) = (req.kind.clone(), req.mode, req.params.to_json());
+            let id = writer
+                .call(move |s| {
+                    s.create_job(&NewJob {
+                        kind: &kind,
+                        mode,
+                        params_json: &json,
+                    })
+                })
+                .await?;
+            (id, req.mode, req.params.clone(), false)
+        }
+    };
+    // A demo job brings its generated world back up (same seed, same pages).
+    let mut params = params;
+    let world = match params.demo {
+        Some(d) => {
+            let w = super::demo::serve_world(d).await?;
+            params.resolve = Some(format!("example={}", w.addr()));
+            Some(w)
+        }
+        None => None,
+    };
+    events.emit(PipelineEvent::JobStarted {
+        job_id: id,
+        kind: req.kind.clone(),
+        mode,
+        resumed,
+    });
+    let mut job = Job {
+        cfg,
+        db: &req.db,
+        writer: writer.clone(),
+        id,
+        mode,
+        params,
+        resumed,
+        events: events.clone(),
+        control: control.clone(),
+        summary: RunSummary {
+            job_id: Some(id),
+            status: JobStatus::Running,
+            resumed,
+            already_finished: false,
+            phases: Vec::new(),
+            crawl: None,
+            extract: None,
+            companies: 0,
+            memberships: 0,
+        },
+    };
+    let watcher = tokio::spawn(watch_control(
+        writer.clone(),
+        id,
+        control.clone(),
+        events.clone(),
+    ));
+    let result = job.run_phases().await;
+    watcher.abort();
+    if let Some(w) = world {
+        w.shutdown().await;
+    }
+    let (status, error) = match &result {
+        Ok(()) if control.is_cancelled() => (JobStatus::Cancelled, None),
+        Ok(()) => (JobStatus::Completed, None),
+        Err(e) => (JobStatus::Failed, Some(format!("{e:#}"))),
+    };
+    let err = error.clone();
+    let finished = writer
+        .call(move |s| {
+            s.finish_job(id, status, err.as_deref())?;
+            Ok((s.company_count()?, s.membership_count()?))
+        })
+        .await;
+    events.emit(PipelineEvent::JobFinished {
+        job_id: id,
+        status,
+        error,
+    });
+    writer.close().await?;
+    result?;
+    let (companies, memberships) = finished?;
+    job.summary.status = status;
+    job.summary.companies = companies;
+    job.summary.memberships = memberships;
+    Ok(job.summary)
+}
+
+/// Acts on requests other processes leave in the database.
+async fn watch_control(writer: Writer, job_id: i64, control: RunControl, events: EventSender) {
+    let mut tick = tokio::time::interval(CONTROL_POLL);
+    loop {
+        tokio::select! {
+            _ = control.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let Ok(req) = writer.call(move |s| s.take_control(job_id)).await else {
+            return;
+        };
+        let status = match req {
+            None => continue,
+            Some(JobControl::Cancel) => {
+                tracing::info!(job_id, "cancel requested");
+                control.cancel();
+                return;
+            }
+            Some(JobControl::Pause) if !control.is_paused() => {
+                control.pause();
+                events.emit(PipelineEvent::JobPaused { job_id });
+                JobStatus::Paused
+            }
+            Some(JobControl::Resume) if control.is_paused() => {
+                control.resume();
+                events.emit(PipelineEvent::JobResumed { job_id });
+                JobStatus::Running
+            }
+            Some(_) => continue,
+        };
+        if writer
+            .submit(move |s| s.set_job_status(job_id, status))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+impl Job<'_> {
+    async fn run_phases(&mut self) -> Result<()> {
+        let wanted = phases_of(self.mode);
+        let mut crawled = false;
+        for phase in Phase::ALL {
+            if self.control.is_cancelled() {
+                return Ok(());
+            }
+            if self.resumed {
+                let id = self.id;
+                let status = self
+                    .writer
+                    .call(move |s| s.phase_status(id, phase))
+                    .await?;
+                if matches!(status, Some(PhaseStatus::Completed | PhaseStatus::Skipped)) {
+                    continue;
+                }
+            }
+            if !wanted.contains(&phase) {
+                let reason = format!("not part of mode {}", self.mode);
+                self.skip(phase, &reason).await?;
+                continue;
+            }
+            if NOT_BUILT.contains(&phase) {
+                self.skip(phase, "not built in this release").await?;
+                continue;
+            }
+            match phase {
+                Phase::Init => self.init().await?,
+                Phase::Gatekeeper | Phase::Discovery | Phase::Classification if !crawled => {
+                    crawled = true;
+                    self.crawl().await?;
+                }
+                Phase::Gatekeeper | Phase::Discovery | Phase::Classification => {}
+                Phase::Extraction => self.extraction().await?,
+                Phase::Monitor => self.skip(phase, "not built in this release").await?,
+                _ => self.skip(phase, "not built in this release").await?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn begin(&self, phase: Phase) -> Result<()> {
+        let id = self.id;
+        self.writer
+            .submit(move |s| s.start_phase(id, phase))
+            .await?;
+        self.events.emit(PipelineEvent::PhaseStarted { job_id: id, phase });
+        Ok(())
+    }
+
+    async fn end(&mut self, phase: Phase, summary: String, stats: serde_json::Value) -> Result<()> {
+        self.finish(phase, PhaseStatus::Completed, summary, stats)
+            .await
+    }
+
+    async fn finish(
+        &mut self,
+        phase: Phase,
+        status: PhaseStatus,
+        summary: String,
+        stats: serde_json::Value,
+    ) -> Result<()> {
+        let id = self.id;
+        let json = stats.to_string();
+        self.writer
+            .submit(move |s| s.finish_phase(id, phase, status, &json))
+            .await?;
+        self.events.emit(PipelineEvent::PhaseFinished {
+            job_id: id,
+            phase,
+            status,
+            summary: summary.clone(),
+            stats,
+        });
+        self.summary.phases.push(PhaseOutcome {
+            phase,
+            status,
+            summary,
+        });
+        Ok(())
+    }
+
+    async fn skip(&mut self, phase: Phase, reason: &str) -> Result<()> {
+        self.finish(
+            phase,
+            PhaseStatus::Skipped,
+            format!("skipped: {reason}"),
+            serde_json::json!({ "reason": reason }),
+        )
+        .await
+    }
+
+    /// INIT: what the job starts from.
+    async fn init(&mut self) -> Result<()> {
+        self.begin(Phase::Init).await?;
+        let stats = serde_json::json!({
+            "database": self.db.display().to_string(),
+            "associations": self.params.associations.iter().map(|a| &a.code).collect::<Vec<_>>(),
+            "seed_urls": self.params.seed_urls,
+            "resumed": self.resumed,
+        });
+        let summary = format!(
+            "{} associations and {} extra sites to cover",
+            self.params.associations.len(),
+            self.params.seed_urls.len()
+        );
+        self.end(Phase::Init, summary, stats).await
+    }
+
+    fn crawl_settings(&self) -> crate::config::CrawlSettings {
+        let mut settings = self.cfg.crawl.clone();
+        if self.params.demo.is_some() {
+            super::demo::demo_settings(&mut settings);
+        }
+        settings
+    }
+
+    /// GATEKEEPER, DISCOVERY and CLASSIFICATION (the crawl records them).
+    async fn crawl(&mut self) -> Result<()> {
+        let ctx = CrawlContext {
+            db: self.db.to_path_buf(),
+            writer: Some(self.writer.clone()),
+            job_id: Some(self.id),
+            events: self.events.clone(),
+            control: self.control.clone(),
+            settings: self.crawl_settings(),
+        };
+        let report = run_crawl(&ctx, self.params.crawl_options()?)
+            .await
+            .context("crawl")?;
+        if !report.cancelled {
+            self.summary.phases.push(PhaseOutcome {
+                phase: Phase::Discovery,
+                status: PhaseStatus::Completed,
+                summary: report.discovery_summary(),
+            });
+            self.summary.phases.push(PhaseOutcome {
+                phase: Phase::Classification,
+                status: PhaseStatus::Completed,
+                summary: report.classification_summary(),
+            });
+        }
+        self.summary.crawl = Some(report);
+        Ok(())
+    }
+
+    /// EXTRACTION over every page whose content was not extracted yet.
+    async fn extraction(&mut self) -> Result<()> {
+        self.begin(Phase::Extraction).await?;
+        let writer = self.writer.clone();
+        writer.flush().await?;
+        let db = self.db.to_path_buf();
+        let id = self.id;
+        let associations = self.params.associations.clone();
+        let events = self.events.clone();
+        let control = self.control.clone();
+        let report = tokio::task::spawn_blocking(move || {
+            let reader = Store::open_readonly(&db)?;
+            run_extraction(&ExtractRun {
+                reader: &reader,
+                writer: &writer,
+                job_id: Some(id),
+                associations: &associations,
+                events: &events,
+                control: &control,
+            })
+        })
+        .await?
+        .context("extraction")?;
+        if !report.cancelled {
+            let stats = serde_json::to_value(&report)?;
+            self.end(Phase::Extraction, report.summary(), stats).await?;
+        }
+        self.summary.extract = Some(report);
+        Ok(())
+    }
+}
+
+/// `--dry-run`: robots.txt and the plan; no job, no writes.
+async fn dry_run(cfg: &Config, req: &RunRequest, events: EventSender) -> Result<RunSummary> {
+    let mut params = req.params.clone();
+    let world = match params.demo {
+        Some(d) => {
+            let w = super::demo::serve_world(d).await?;
+            params.resolve = Some(format!("example={}", w.addr()));
+            Some(w)
+        }
+        None => None,
+    };
+    let ctx = CrawlContext {
+        db: req.db.clone(),
+        writer: None,
+        job_id: None,
+        events,
+        control: RunControl::new(),
+        settings: {
+            let mut s = cfg.crawl.clone();
+            if params.demo.is_some() {
+                super::demo::demo_settings(&mut s);
+            }
+            s
+        },
+    };
+    let report = run_crawl(&ctx, params.crawl_options()?).await;
+    if let Some(w) = world {
+        w.shutdown().await;
+    }
+    Ok(RunSummary {
+        job_id: None,
+        status: JobStatus::Completed,
+        resumed: false,
+        already_finished: false,
+        phases: Vec::new(),
+        crawl: Some(report?),
+        extract: None,
+        companies: 0,
+        memberships: 0,
+    })
+}
