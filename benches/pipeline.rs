@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nam::config::{CrawlSettings, RateLimit};
-use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, run_crawl};
+use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, crawl_once};
 use nam::extract::{ExtractContext, extract_page};
 use nam::fixture_site::{FixtureServer, World, WorldConfig};
 
@@ -103,7 +103,7 @@ async fn crawl_world(
         ..Default::default()
     };
     let t = Instant::now();
-    let report = run_crawl(&db, None, &settings, opts, None).await.unwrap();
+    let report = crawl_once(&db, &settings, opts).await.unwrap();
     (report, t.elapsed(), server)
 }
 

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use nam::config::CrawlSettings;
 use nam::crawl::robots::RobotsPolicy;
-use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, run_crawl};
+use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, crawl_once};
 use nam::fixture_site::{FaultConfig, FixtureServer, LoggedRequest, World, WorldConfig};
+use nam::model::AccessVerdict;
 use nam::normalize::urls::normalize;
 use nam::store::Store;
 
@@ -41,9 +42,7 @@ fn opts(server: &FixtureServer) -> CrawlOptions {
 }
 
 async fn crawl(db: &Path, o: CrawlOptions) -> CrawlReport {
-    run_crawl(db, None, &CrawlSettings::default(), o, None)
-        .await
-        .unwrap()
+    crawl_once(db, &CrawlSettings::default(), o).await.unwrap()
 }
 
 fn url_of(r: &LoggedRequest) -> String {
@@ -57,16 +56,20 @@ fn key(url: &str) -> String {
 }
 
 /// One column of a query, as strings.
-fn column<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Vec<T> {
-    let mut st = store.conn().prepare(sql).unwrap();
-    st.query_map([], |r| r.get(0))
+fn column<T: std::str::FromStr>(store: &Store, sql: &str) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    store
+        .debug_query(sql)
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|row| row[0].as_deref().unwrap_or_default().parse().unwrap())
         .collect()
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
-    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    column(store, sql)[0]
 }
 
 fn page_requests(log: &[LoggedRequest]) -> Vec<&LoggedRequest> {
@@ -139,7 +142,7 @@ async fn full_crawl_fetches_every_member_page_once_and_respects_robots() {
     // The login wall is detected, skipped, and the reason stored.
     let store = Store::open(&db).unwrap();
     let wall = store.domain_access("diecasting.example").unwrap().unwrap();
-    assert_eq!(wall.verdict, "login_wall");
+    assert_eq!(wall.verdict, AccessVerdict::LoginWall);
     assert!(wall.reason.unwrap().contains("password"));
     assert!(report.login_walls > 0);
     let n_wall_pages = count(
@@ -236,7 +239,7 @@ async fn faults_end_in_retries_or_dead_letters_and_the_crawl_completes() {
     o.associations
         .retain(|a| ["PMPA", "AGMA", "NEMA", "AIA"].contains(&a.code.as_str()));
     o.breaker_threshold = 1000; // this test is about retries, not the breaker
-    let report = run_crawl(&db, None, &settings, o, None).await.unwrap();
+    let report = crawl_once(&db, &settings, o).await.unwrap();
     let log = server.request_log();
 
     // 429s are retried after Retry-After (1 s), and then succeed.
@@ -297,17 +300,13 @@ async fn faults_end_in_retries_or_dead_letters_and_the_crawl_completes() {
     let mut o = opts(&server);
     o.associations.retain(|a| a.code == "AGMA");
     o.retry_dead_letters = true;
-    let again = run_crawl(&db, None, &settings, o, None).await.unwrap();
-    let rows: Vec<(String, String)> = {
-        let mut st = store
-            .conn()
-            .prepare("SELECT url, status FROM url_queue WHERE domain = 'agma.example'")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let again = crawl_once(&db, &settings, o).await.unwrap();
+    let rows: Vec<(String, String)> = store
+        .debug_query("SELECT url, status FROM url_queue WHERE domain = 'agma.example'")
+        .unwrap()
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
+        .collect();
     assert_eq!(
         again.requeued_dead_letters as usize,
         agma.len(),
@@ -348,16 +347,11 @@ async fn redirect_chains_loops_charsets_and_huge_pages() {
     assert!(lp.error.contains("redirect loop"), "{lp:?}");
     assert!(report.redirects > 0);
     // The SOCMA directory behind the 4-hop chain was still reached.
-    let (final_url, evidence): (String, String) = store
-        .conn()
-        .query_row(
-            "SELECT final_url, classification_evidence FROM pages WHERE url = 'http://socma.example/member-directory/'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert!(final_url.starts_with("http://socma.example/"));
-    let _ = evidence;
+    let final_url: Vec<String> = column(
+        &store,
+        "SELECT final_url FROM pages WHERE url = 'http://socma.example/member-directory/'",
+    );
+    assert!(final_url[0].starts_with("http://socma.example/"));
     // Windows-1252 pages without (or with a wrong) charset decode correctly.
     let charsets: Vec<String> = column(
         &store,
@@ -413,9 +407,17 @@ async fn dry_run_requests_nothing_but_robots() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let mut o = opts(&server);
-    o.dry_run = true;
     o.seed_urls = vec!["http://pma.example/members-only/list".into()];
-    let report = crawl(&db, o).await;
+    let ctx = nam::crawl::CrawlContext {
+        db: db.clone(),
+        writer: None,
+        job_id: None,
+        events: Default::default(),
+        control: Default::default(),
+        settings: CrawlSettings::default(),
+    };
+    let report = nam::crawl::run_crawl(&ctx, o).await.unwrap();
+    assert!(!db.exists(), "a dry run creates no database");
     let log = server.request_log();
     assert!(
         log.iter().all(|r| r.path_and_query == "/robots.txt"),
@@ -463,13 +465,13 @@ async fn circuit_breaker_gives_up_on_a_failing_domain() {
         max_retries: 1,
         ..Default::default()
     };
-    let report = run_crawl(&db, None, &settings, o, None).await.unwrap();
+    let report = crawl_once(&db, &settings, o).await.unwrap();
     let agma = report
         .domains
         .iter()
         .find(|d| d.domain == "agma.example")
         .unwrap();
-    assert_eq!(agma.verdict, "unreachable");
+    assert_eq!(agma.verdict, AccessVerdict::Unreachable);
     assert!(
         agma.reason
             .as_deref()
@@ -484,7 +486,7 @@ async fn circuit_breaker_gives_up_on_a_failing_domain() {
         .iter()
         .find(|d| d.domain == "pma.example")
         .unwrap();
-    assert_eq!(pma.verdict, "allowed");
+    assert_eq!(pma.verdict, AccessVerdict::Allowed);
     assert!(report.pages_stored > 10);
     server.shutdown().await;
 }
@@ -509,8 +511,11 @@ async fn a_seed_url_site_without_config_is_crawled_as_a_directory() {
     );
     assert!(!report.page_types.contains_key("company_site"));
     let store = Store::open(&db).unwrap();
-    let codes: Vec<Option<String>> = column(&store, "SELECT DISTINCT association_code FROM pages");
-    assert_eq!(codes, vec![Some("nema.example".to_string())]);
+    let codes: Vec<String> = column(
+        &store,
+        "SELECT DISTINCT coalesce(association_code, 'NULL') FROM pages",
+    );
+    assert_eq!(codes, vec!["nema.example".to_string()]);
     server.shutdown().await;
 }
 
@@ -608,10 +613,10 @@ async fn unreachable_robots_blocks_and_is_asked_again() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let first = crawl(&db, o.clone()).await;
-    assert_eq!(first.domains[0].verdict, "unreachable");
+    assert_eq!(first.domains[0].verdict, AccessVerdict::Unreachable);
     assert_eq!(first.pages_stored, 0);
     up.store(true, Ordering::SeqCst);
     let second = crawl(&db, o).await;
-    assert_eq!(second.domains[0].verdict, "allowed");
+    assert_eq!(second.domains[0].verdict, AccessVerdict::Allowed);
     assert_eq!(second.pages_stored, 1);
 }

@@ -4,9 +4,9 @@
 //! EXTRACTION phase over a store.
 
 use nam::config::{AssociationConfig, Selectors};
-use nam::extract::{ExtractContext, extract_page, run_extraction};
+use nam::extract::{ExtractContext, extract_page, extract_pending};
 use nam::model::{MemberRecord, PageType, ParticipantRole};
-use nam::store::Store;
+use nam::store::{ExtractionPage, Store};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -475,45 +475,46 @@ fn pta() -> AssociationConfig {
 #[test]
 fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("nam.db")).unwrap();
+    let db = dir.path().join("nam.db");
+    let store = Store::open(&db).unwrap();
     store
-        .insert_extraction_page(
-            "http://pta.example/members/az",
-            Some("PTA"),
-            Some("directory_listing"),
-            &fixture("az.html"),
-            "h1",
-        )
+        .insert_extraction_page(&ExtractionPage {
+            url: "http://pta.example/members/az",
+            association: Some("PTA"),
+            page_type: Some("directory_listing"),
+            body: &fixture("az.html"),
+            content_hash: "h1",
+        })
         .unwrap();
     store
-        .insert_extraction_page(
-            "http://pta.example/members/acme-stamping",
-            Some("PTA"),
-            Some("member_profile"),
-            &fixture("profile_acme.html"),
-            "h2",
-        )
+        .insert_extraction_page(&ExtractionPage {
+            url: "http://pta.example/members/acme-stamping",
+            association: Some("PTA"),
+            page_type: Some("member_profile"),
+            body: &fixture("profile_acme.html"),
+            content_hash: "h2",
+        })
         .unwrap();
     store
-        .insert_extraction_page(
-            "http://pta.example/events/fabtech-2027",
-            Some("PTA"),
-            Some("event"),
-            &fixture("event.html"),
-            "h3",
-        )
+        .insert_extraction_page(&ExtractionPage {
+            url: "http://pta.example/events/fabtech-2027",
+            association: Some("PTA"),
+            page_type: Some("event"),
+            body: &fixture("event.html"),
+            content_hash: "h3",
+        })
         .unwrap();
     store
-        .insert_extraction_page(
-            "http://pta.example/sitemap",
-            Some("PTA"),
-            None,
-            &fixture("nav_only.html"),
-            "h4",
-        )
+        .insert_extraction_page(&ExtractionPage {
+            url: "http://pta.example/sitemap",
+            association: Some("PTA"),
+            page_type: None,
+            body: &fixture("nav_only.html"),
+            content_hash: "h4",
+        })
         .unwrap();
 
-    let r = run_extraction(&mut store, None, &[pta()], &None).unwrap();
+    let r = extract_pending(&db, &[pta()]).unwrap();
     assert_eq!(r.pages, 4);
     assert_eq!(r.events, 1);
     assert_eq!(r.participants, 6);
@@ -544,20 +545,20 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
     assert!(parts.iter().all(|p| p.2.is_some()), "{parts:?}");
 
     // Re-run: nothing pending, nothing changes.
-    let again = run_extraction(&mut store, None, &[pta()], &None).unwrap();
+    let again = extract_pending(&db, &[pta()]).unwrap();
     assert_eq!(again.pages, 0);
     assert_eq!(store.membership_count().unwrap(), 4);
     // Changed content is extracted again, without duplicates.
     store
-        .insert_extraction_page(
-            "http://pta.example/members/az",
-            Some("PTA"),
-            Some("directory_listing"),
-            &fixture("az.html"),
-            "h1b",
-        )
+        .insert_extraction_page(&ExtractionPage {
+            url: "http://pta.example/members/az",
+            association: Some("PTA"),
+            page_type: Some("directory_listing"),
+            body: &fixture("az.html"),
+            content_hash: "h1b",
+        })
         .unwrap();
-    let third = run_extraction(&mut store, None, &[pta()], &None).unwrap();
+    let third = extract_pending(&db, &[pta()]).unwrap();
     assert_eq!(third.pages, 1);
     assert_eq!(store.membership_count().unwrap(), 4);
     assert_eq!(store.company_count().unwrap(), 4);

@@ -7,9 +7,7 @@ use anyhow::Result;
 
 use super::Shared;
 use super::plan::DomainPlan;
-use super::session::{
-    Budget, DomainSession, SessionStart, fetch_robots, robots_reached, today,
-};
+use super::session::{Budget, DomainSession, SessionStart, fetch_robots, robots_reached, today};
 use crate::model::AccessVerdict;
 use crate::store::crawl::DomainAccess;
 
@@ -43,7 +41,12 @@ pub(crate) async fn gatekeeper(
     let rate = sh.rate_for(plan);
     let domain = plan.domain.clone();
     let (cached, used) = sh
-        .read(move |s| Ok((s.domain_access(&domain)?, s.requests_today(&domain, &today())?)))
+        .read(move |s| {
+            Ok((
+                s.domain_access(&domain)?,
+                s.requests_today(&domain, &today())?,
+            ))
+        })
         .await?;
     let mut requests = 0;
     let mut robots_cache = None;

@@ -201,7 +201,9 @@ async fn record_phase(
         let f = finished.clone();
         w.submit(move |s| match &f {
             None => s.start_phase(job, phase),
-            Some((_, stats)) => s.finish_phase(job, phase, PhaseStatus::Completed, &stats.to_string()),
+            Some((_, stats)) => {
+                s.finish_phase(job, phase, PhaseStatus::Completed, &stats.to_string())
+            }
         })
         .await?;
     }
@@ -389,7 +391,7 @@ async fn prepare(
 async fn gate_all(
     shared: &Arc<Shared>,
     plan: &Plan,
-    entries: Option<&HashMap<String, Vec<(String, Option<String>)>>>,
+    entries: Option<&HashMap<String, plan::EntryUrls>>,
 ) -> Result<Vec<(DomainPlan, Gate)>> {
     let mut gates = tokio::task::JoinSet::new();
     for p in plan.domains.clone() {
@@ -406,10 +408,16 @@ async fn gate_all(
             let g = gatekeeper(&sh, &p, &entry).await?;
             if let Some(w) = &sh.writer {
                 let domain = p.domain.clone();
-                let (verdict, reason, cache) = (g.verdict, g.reason.clone(), g.robots_cache.clone());
+                let (verdict, reason, cache) =
+                    (g.verdict, g.reason.clone(), g.robots_cache.clone());
                 w.submit(move |s| {
                     if let Some((txt, delay)) = &cache {
-                        s.set_domain_access(&domain, AccessVerdict::Unknown, None, Some((txt, *delay)))?;
+                        s.set_domain_access(
+                            &domain,
+                            AccessVerdict::Unknown,
+                            None,
+                            Some((txt, *delay)),
+                        )?;
                     }
                     s.set_domain_access(&domain, verdict, reason.as_deref(), None)
                 })
@@ -469,4 +477,25 @@ async fn dry_run(shared: &Arc<Shared>, plan: &Plan, started: Instant) -> Result<
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// A whole crawl outside any job: opens a writer on `db`, crawls, flushes.
+/// For tests, benchmarks and scripts.
+pub async fn crawl_once(
+    db: &std::path::Path,
+    settings: &CrawlSettings,
+    opts: CrawlOptions,
+) -> Result<CrawlReport> {
+    let writer = Writer::open(db)?;
+    let ctx = CrawlContext {
+        db: db.to_path_buf(),
+        writer: Some(writer.clone()),
+        job_id: None,
+        events: EventSender::none(),
+        control: RunControl::new(),
+        settings: settings.clone(),
+    };
+    let report = run_crawl(&ctx, opts).await;
+    writer.close().await?;
+    report
 }

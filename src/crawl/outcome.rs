@@ -11,7 +11,7 @@ use url::Url;
 use super::discover;
 use super::fetch::Response;
 use super::report::bump;
-use super::worker::Worker;
+use super::worker::{Failure, Worker};
 use crate::config::AssociationConfig;
 use crate::extract::ExtractContext;
 use crate::extract::classify::{Classification, PageFacts, survey};
@@ -77,7 +77,15 @@ impl Worker {
             }
             let why = format!("HTTP {status}: not found");
             return self
-                .dead(q, &why, Some(status), f.attempts, f.history)
+                .dead(
+                    q,
+                    Failure {
+                        error: why,
+                        status: Some(status),
+                        attempts: f.attempts,
+                        history: f.history,
+                    },
+                )
                 .await;
         }
         if !(200..300).contains(&status) && status != 401 && status != 403 {
@@ -87,7 +95,15 @@ impl Worker {
                 format!("HTTP {status}")
             };
             return self
-                .dead(q, &why, Some(status), f.attempts, f.history)
+                .dead(
+                    q,
+                    Failure {
+                        error: why,
+                        status: Some(status),
+                        attempts: f.attempts,
+                        history: f.history,
+                    },
+                )
                 .await;
         }
         self.store_page(f).await
@@ -102,8 +118,10 @@ impl Worker {
         let status = f.resp.status;
         let final_url = f.resp.url.clone();
         let redirected = (!f.hops.is_empty()).then(|| final_url.to_string());
-        c.bytes
-            .fetch_add(f.resp.bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        c.bytes.fetch_add(
+            f.resp.bytes.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let hash = sha256_hex(&f.resp.bytes);
         let delta = if !q.fetched_before || q.content_hash.is_none() {
             Delta::New
@@ -135,7 +153,15 @@ impl Worker {
                 let why = format!("page analysis failed: {e}");
                 tracing::error!(url = %q.url, "{why}");
                 return self
-                    .dead(q, &why, Some(status), f.attempts, f.history)
+                    .dead(
+                        q,
+                        Failure {
+                            error: why,
+                            status: Some(status),
+                            attempts: f.attempts,
+                            history: f.history,
+                        },
+                    )
                     .await;
             }
         };
@@ -206,13 +232,7 @@ impl Worker {
             });
         let wall_verdict = (login_wall
             && (sh.directory_seeds.contains(&q.url) || q.hint.as_deref() == Some("directory")))
-        .then(|| {
-            format!(
-                "{} is behind a login: {}",
-                q.url,
-                evidence.join("; ")
-            )
-        });
+        .then(|| format!("{} is behind a login: {}", q.url, evidence.join("; ")));
         let links: Vec<NewUrl> = if login_wall {
             Vec::new()
         } else {

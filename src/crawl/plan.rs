@@ -176,19 +176,23 @@ pub fn resume_frontier(store: &Store) -> Result<Prepared> {
     })
 }
 
+/// URLs with their discovery hint.
+pub type EntryUrls = Vec<(String, Option<String>)>;
+
 /// What a dry run would fetch first for each domain: the URLs already
 /// pending in the store (if there is one) and the seeds.
-pub fn dry_run_entries(
-    store: Option<&Store>,
-    plan: &Plan,
-) -> Result<HashMap<String, Vec<(String, Option<String>)>>> {
-    let mut out: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+pub fn dry_run_entries(store: Option<&Store>, plan: &Plan) -> Result<HashMap<String, EntryUrls>> {
+    let mut out: HashMap<String, EntryUrls> = HashMap::new();
     for d in &plan.domains {
         let mut urls = match store {
             Some(s) => s.pending_urls(&d.domain)?,
             None => Vec::new(),
         };
-        for s in plan.seeds.iter().filter(|s| urlnorm::domain_of(&s.url) == d.domain) {
+        for s in plan
+            .seeds
+            .iter()
+            .filter(|s| urlnorm::domain_of(&s.url) == d.domain)
+        {
             if !urls.iter().any(|(u, _)| u == s.url.as_str()) {
                 urls.push((s.url.to_string(), Some(s.hint.to_string())));
             }

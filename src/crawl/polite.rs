@@ -82,9 +82,11 @@ impl PoliteFetcher {
         if !s.slot(url).await? {
             bail!("the daily request cap for {} is used up", s.domain);
         }
-        Ok(fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url)
-            .await
-            .0)
+        Ok(
+            fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url)
+                .await
+                .0,
+        )
     }
 
     /// GETs `url` if robots.txt allows it: paced, size-capped, retried on

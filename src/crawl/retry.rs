@@ -63,7 +63,10 @@ impl DomainSession {
         };
         loop {
             let first = hops.is_empty() && self.cfg.conditional;
-            let resp = match self.attempt(&current, first.then_some(cond), &mut tries).await? {
+            let resp = match self
+                .attempt(&current, first.then_some(cond), &mut tries)
+                .await?
+            {
                 Ok(r) => r,
                 Err(done) => return Ok(done),
             };

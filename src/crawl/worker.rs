@@ -16,8 +16,27 @@ use super::retry::{Conditional, Fetched};
 use super::session::DomainSession;
 use crate::model::{AccessVerdict, Phase, PipelineEvent, UrlStatus};
 use crate::normalize::urls as urlnorm;
-use crate::store::{Checkpoint, Writer};
 use crate::store::crawl::{DeadLetterWrite, NewUrl, QueuedUrl, UrlOutcome};
+use crate::store::{Checkpoint, Writer};
+
+/// Why a URL was given up on.
+pub(crate) struct Failure {
+    pub error: String,
+    pub status: Option<u16>,
+    pub attempts: i64,
+    pub history: Vec<serde_json::Value>,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, status: Option<u16>) -> Self {
+        Failure {
+            error: error.into(),
+            status,
+            attempts: 0,
+            history: Vec::new(),
+        }
+    }
+}
 
 /// URLs claimed at a time.
 const CLAIM: usize = 16;
@@ -142,13 +161,15 @@ impl Worker {
             self.plan.domain,
             self.session.breaker.trips()
         );
-        self.dead(&first, &why, None, 0, Vec::new()).await?;
+        self.dead(&first, Failure::new(why.clone(), None)).await?;
         for q in rest {
-            self.dead(&q, &why, None, 0, Vec::new()).await?;
+            self.dead(&q, Failure::new(why.clone(), None)).await?;
         }
         let domain = self.plan.domain.clone();
         self.writer()
-            .submit(move |s| s.set_domain_access(&domain, AccessVerdict::Unreachable, Some(&why), None))
+            .submit(move |s| {
+                s.set_domain_access(&domain, AccessVerdict::Unreachable, Some(&why), None)
+            })
             .await
     }
 
@@ -170,14 +191,14 @@ impl Worker {
         self.writer().submit(move |s| s.finish_url(&o)).await
     }
 
-    pub(crate) async fn dead(
-        &self,
-        q: &QueuedUrl,
-        error: &str,
-        status: Option<u16>,
-        attempts: i64,
-        history: Vec<serde_json::Value>,
-    ) -> Result<()> {
+    pub(crate) async fn dead(&self, q: &QueuedUrl, f: Failure) -> Result<()> {
+        let Failure {
+            error,
+            status,
+            attempts,
+            history,
+        } = f;
+        let error = error.as_str();
         bump(&self.sh.counters.dead_letters);
         let mut o = UrlOutcome::new(q.id, UrlStatus::Dead, attempts);
         o.http_status = status;
@@ -235,14 +256,14 @@ impl Worker {
         }
         // Reserve one of the --max-pages fetches (atomically across domains).
         let max = self.sh.opts.max_pages;
-        let reserved =
-            self.sh
-                .counters
-                .started
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| match max {
-                    Some(max) if n >= max as u64 => None,
-                    _ => Some(n + 1),
-                });
+        let reserved = self.sh.counters.started.fetch_update(
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+            |n| match max {
+                Some(max) if n >= max as u64 => None,
+                _ => Some(n + 1),
+            },
+        );
         if reserved.is_err() {
             self.put_back(&q).await?;
             return Ok(false);
@@ -258,7 +279,15 @@ impl Worker {
                 status,
                 attempts,
                 history,
-            } => self.dead(&q, &error, status, attempts, history).await?,
+            } => {
+                let f = Failure {
+                    error,
+                    status,
+                    attempts,
+                    history,
+                };
+                self.dead(&q, f).await?
+            }
             Fetched::Disallowed { target, reason } => {
                 bump(&self.sh.counters.robots_skipped);
                 let mut o = UrlOutcome::new(q.id, UrlStatus::Skipped, q.attempts + 1);

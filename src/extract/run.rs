@@ -85,7 +85,10 @@ pub struct ExtractRun<'a> {
 
 /// Opens a writer on `db`, extracts everything pending, and closes it: the
 /// whole phase for tests and one-off use.
-pub fn extract_pending(db: &std::path::Path, associations: &[AssociationConfig]) -> Result<ExtractReport> {
+pub fn extract_pending(
+    db: &std::path::Path,
+    associations: &[AssociationConfig],
+) -> Result<ExtractReport> {
     let writer = Writer::open(db)?;
     let reader = Store::open_readonly(db)?;
     let report = run_extraction(&ExtractRun {

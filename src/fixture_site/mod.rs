@@ -185,7 +185,13 @@ impl World {
         let page = if host == "127.0.0.1" || host == "localhost" {
             Some(layouts::index_page(self))
         } else if let Some((idx, a)) = associations::by_host(&host) {
-            Some(layouts::assoc_page(self, idx, a, path, query, opts))
+            Some(layouts::assoc_page(
+                self,
+                idx,
+                a,
+                layouts::Req { path, query },
+                opts,
+            ))
         } else if let Some(bare) = host.strip_prefix("www.") {
             if let Some((_, a)) = associations::by_host(bare) {
                 Some(FixturePage::redirect(

@@ -348,7 +348,10 @@ mod tests {
         let got = drain(&mut rx);
         assert_eq!(
             got,
-            vec![progress(Phase::Discovery, 2), progress(Phase::Extraction, 1)]
+            vec![
+                progress(Phase::Discovery, 2),
+                progress(Phase::Extraction, 1)
+            ]
         );
         // Once consumed, a new progress event queues afresh.
         tx.emit(progress(Phase::Discovery, 3));

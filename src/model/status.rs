@@ -142,7 +142,10 @@ mod tests {
         for s in JobStatus::ALL {
             assert_eq!(JobStatus::parse(&s.to_string()), Some(*s));
         }
-        assert_eq!(AccessVerdict::parse("robots_disallowed"), Some(AccessVerdict::RobotsDisallowed));
+        assert_eq!(
+            AccessVerdict::parse("robots_disallowed"),
+            Some(AccessVerdict::RobotsDisallowed)
+        );
         assert_eq!(Delta::parse("nope"), None);
         assert!(JobStatus::Interrupted.resumable());
         assert!(!JobStatus::Completed.resumable());

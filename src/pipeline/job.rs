@@ -216,10 +216,7 @@ impl Job<'_> {
             }
             if self.resumed {
                 let id = self.id;
-                let status = self
-                    .writer
-                    .call(move |s| s.phase_status(id, phase))
-                    .await?;
+                let status = self.writer.call(move |s| s.phase_status(id, phase)).await?;
                 if matches!(status, Some(PhaseStatus::Completed | PhaseStatus::Skipped)) {
                     continue;
                 }
@@ -253,7 +250,8 @@ impl Job<'_> {
         self.writer
             .submit(move |s| s.start_phase(id, phase))
             .await?;
-        self.events.emit(PipelineEvent::PhaseStarted { job_id: id, phase });
+        self.events
+            .emit(PipelineEvent::PhaseStarted { job_id: id, phase });
         Ok(())
     }
 

@@ -179,12 +179,10 @@ impl Store {
     /// already there. Returns true when it was new.
     pub fn enqueue_url(&self, u: &NewUrl) -> Result<bool> {
         let twin = trailing_slash_twin(&u.url);
-        let exists: bool = self.conn().prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM url_queue WHERE url IN (?1, ?2))",
-        )?.query_row(
-            params![u.url, twin],
-            |r| r.get(0),
-        )?;
+        let exists: bool = self
+            .conn()
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM url_queue WHERE url IN (?1, ?2))")?
+            .query_row(params![u.url, twin], |r| r.get(0))?;
         if exists {
             return Ok(false);
         }
@@ -621,11 +619,24 @@ mod tests {
         (dir, s)
     }
 
-    fn new(url: &str) -> NewUrl<'_> {
+    fn new(url: &str) -> NewUrl {
         NewUrl {
-            url,
-            domain: "a.example",
+            url: url.into(),
+            domain: "a.example".into(),
             ..Default::default()
+        }
+    }
+
+    fn letter(url: &str, status: u16, attempts: i64) -> DeadLetterWrite {
+        DeadLetterWrite {
+            url: url.into(),
+            domain: Some("a.example".into()),
+            phase: "discovery".into(),
+            job_id: None,
+            status_code: Some(status),
+            error: format!("HTTP {status}"),
+            attempts,
+            history: vec![serde_json::json!({"status": status})],
         }
     }
 
@@ -661,22 +672,25 @@ mod tests {
         for q in s.claim_pending("a.example", 10).unwrap() {
             let code = if q.url.ends_with("ok") { 200 } else { 404 };
             // A first-time 404 is a dead letter; it waits for --retry-dead-letters.
-            let st = if code == 200 { "done" } else { "dead" };
-            s.finish_url(
-                q.id,
-                st,
-                Some(code),
-                None,
-                1,
-                Some((Some("\"e\""), None, Some("h"))),
-                None,
-            )
-            .unwrap();
+            let st = if code == 200 {
+                UrlStatus::Done
+            } else {
+                UrlStatus::Dead
+            };
+            let mut o = UrlOutcome::new(q.id, st, 1);
+            o.http_status = Some(code);
+            o.validators = Some(Validators {
+                etag: Some("\"e\"".into()),
+                last_modified: None,
+                content_hash: Some("h".into()),
+            });
+            s.finish_url(&o).unwrap();
         }
         s.enqueue_url(&new("http://a.example/private")).unwrap();
         let p = s.claim_pending("a.example", 10).unwrap().remove(0);
-        s.finish_url(p.id, "skipped", None, Some("robots.txt"), 0, None, None)
-            .unwrap();
+        let mut o = UrlOutcome::new(p.id, UrlStatus::Skipped, 0);
+        o.error = Some("robots.txt".into());
+        s.finish_url(&o).unwrap();
         // The page with content comes back, and so does the robots skip
         // (rules change); the dead letter does not.
         assert_eq!(s.requeue_for_recrawl("a.example").unwrap(), 2);
@@ -695,31 +709,11 @@ mod tests {
         let (_d, s) = store();
         s.enqueue_url(&new("http://a.example/x")).unwrap();
         let q = s.claim_pending("a.example", 1).unwrap().remove(0);
-        s.finish_url(q.id, "dead", Some(503), Some("HTTP 503"), 5, None, None)
-            .unwrap();
-        let h = serde_json::json!([{"status": 503}]);
-        s.add_dead_letter(
-            &q.url,
-            Some("a.example"),
-            "discovery",
-            None,
-            Some(503),
-            "HTTP 503",
-            5,
-            &h,
-        )
-        .unwrap();
-        s.add_dead_letter(
-            &q.url,
-            Some("a.example"),
-            "discovery",
-            None,
-            Some(500),
-            "HTTP 500",
-            2,
-            &h,
-        )
-        .unwrap();
+        let mut o = UrlOutcome::new(q.id, UrlStatus::Dead, 5);
+        o.http_status = Some(503);
+        s.finish_url(&o).unwrap();
+        s.add_dead_letter(&letter(&q.url, 503, 5)).unwrap();
+        s.add_dead_letter(&letter(&q.url, 500, 2)).unwrap();
         let d = s.dead_letters(false).unwrap();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].attempts, 7);

@@ -144,17 +144,28 @@ impl Store {
     }
 }
 
+/// A page body to store for extraction.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtractionPage<'a> {
+    pub url: &'a str,
+    pub association: Option<&'a str>,
+    pub page_type: Option<&'a str>,
+    pub body: &'a str,
+    /// A new hash makes the page due for extraction again.
+    pub content_hash: &'a str,
+}
+
 impl Store {
     /// Stores a page body for extraction (used by `nam extract` imports and
     /// tests; the crawler writes pages through its own methods).
-    pub fn insert_extraction_page(
-        &self,
-        url: &str,
-        association: Option<&str>,
-        page_type: Option<&str>,
-        body: &str,
-        content_hash: &str,
-    ) -> Result<i64> {
+    pub fn insert_extraction_page(&self, p: &ExtractionPage<'_>) -> Result<i64> {
+        let ExtractionPage {
+            url,
+            association,
+            page_type,
+            body,
+            content_hash,
+        } = *p;
         let domain = crate::normalize::registrable_domain(url).unwrap_or_default();
         Ok(self.conn().query_row(
             "INSERT INTO pages (url, domain, association_code, status_code, body, bytes, content_hash, page_type, fetched_at)

@@ -142,8 +142,7 @@ fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     })
 }
 
-const JOB_COLUMNS: &str =
-    "id, kind, mode, status, phase, params, error, created_at, finished_at";
+const JOB_COLUMNS: &str = "id, kind, mode, status, phase, params, error, created_at, finished_at";
 
 impl Store {
     /// Creates a running job owned by this process.
@@ -342,16 +341,14 @@ impl Store {
 
     /// The pending request for `job_id`, cleared as it is read.
     pub fn take_control(&self, job_id: i64) -> Result<Option<JobControl>> {
-        let c: Option<String> = self
-            .conn()
-            .query_row(
-                "UPDATE extraction_jobs SET control = NULL WHERE id = ?1 AND control IS NOT NULL
-                 RETURNING control",
+        let c = self.peek_control(job_id)?;
+        if c.is_some() {
+            self.conn().execute(
+                "UPDATE extraction_jobs SET control = NULL WHERE id = ?1",
                 [job_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(c.as_deref().and_then(JobControl::parse))
+            )?;
+        }
+        Ok(c)
     }
 
     /// The pending request for `job_id`, left in place (read-only callers).
@@ -453,7 +450,10 @@ mod tests {
         // Resuming adopts the interrupted job.
         store.adopt_job(dead).unwrap();
         assert_eq!(store.job(dead).unwrap().unwrap().status, JobStatus::Running);
-        assert!(store.adopt_job(mine).is_err(), "a live job cannot be adopted");
+        assert!(
+            store.adopt_job(mine).is_err(),
+            "a live job cannot be adopted"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{M, Migrations};
 
 pub use companies::CompanyFilter;
+pub use extraction::ExtractionPage;
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, record_key};
 pub use writer::{MAX_BATCH, Writer, WriterStats};

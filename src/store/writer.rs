@@ -112,7 +112,10 @@ impl Writer {
     }
 
     /// Queues a write; waits only while the queue is full.
-    pub async fn submit(&self, op: impl FnOnce(&Store) -> Result<()> + Send + 'static) -> Result<()> {
+    pub async fn submit(
+        &self,
+        op: impl FnOnce(&Store) -> Result<()> + Send + 'static,
+    ) -> Result<()> {
         self.check()?;
         self.tx
             .send(Msg::Op(Box::new(op)))
@@ -338,7 +341,10 @@ mod tests {
             .await;
         assert!(r.unwrap_err().to_string().contains("no thanks"));
         assert_eq!(w.call(|s| s.job_count()).await.unwrap(), 1);
-        assert!(w.error().is_none(), "a failed call does not poison the writer");
+        assert!(
+            w.error().is_none(),
+            "a failed call does not poison the writer"
+        );
     }
 
     #[tokio::test]

@@ -124,10 +124,10 @@ pub(crate) fn route(
     w: &World,
     idx: usize,
     a: &Assoc,
-    path: &str,
-    query: &str,
+    req: super::Req<'_>,
     opts: RenderOpts,
 ) -> Option<FixturePage> {
+    let super::Req { path, query } = req;
     if a.code == "SOCMA" && opts.redirects {
         // A four-hop chain in front of the real directory.
         match (path, query) {
@@ -203,7 +203,7 @@ pub(crate) fn route(
         Layout::Microdata if rest.is_empty() => page_q("page")
             .filter(|p| valid(*p))
             .map(|p| microdata(w, idx, a, p)),
-        _ => directory2::route(w, idx, a, rest, query, opts),
+        _ => directory2::route(w, idx, a, super::Req { path: rest, query }, opts),
     }
 }
 

@@ -18,10 +18,10 @@ pub(crate) fn route(
     w: &World,
     idx: usize,
     a: &Assoc,
-    rest: &str,
-    query: &str,
+    req: super::Req<'_>,
     opts: RenderOpts,
 ) -> Option<FixturePage> {
+    let super::Req { path: rest, query } = req;
     let pages = page_count(w, idx, a);
     let page_q = |k: &str| qparam(query, k).map_or(Some(1), |v| v.parse::<usize>().ok());
     match a.layout {

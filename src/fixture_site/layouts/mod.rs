@@ -119,15 +119,22 @@ fn simple(w: &World, a: &Assoc, title: &str, body: &str) -> FixturePage {
     ))
 }
 
+/// The path and query of a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Req<'a> {
+    pub path: &'a str,
+    pub query: &'a str,
+}
+
 /// Route one request to an association host.
 pub(crate) fn assoc_page(
     w: &World,
     idx: usize,
     a: &Assoc,
-    path: &str,
-    query: &str,
+    req: Req<'_>,
     opts: RenderOpts,
 ) -> FixturePage {
+    let Req { path, query } = req;
     match path {
         "/robots.txt" => FixturePage::with_type(
             200,
@@ -178,7 +185,7 @@ pub(crate) fn assoc_page(
         _ if path.starts_with("/events") => {
             events::page(w, idx, a, path, query).unwrap_or_else(FixturePage::not_found)
         }
-        _ => directory::route(w, idx, a, path, query, opts).unwrap_or_else(FixturePage::not_found),
+        _ => directory::route(w, idx, a, req, opts).unwrap_or_else(FixturePage::not_found),
     }
 }
 
