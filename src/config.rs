@@ -1,8 +1,9 @@
 //! Settings file, association seeds, and the data/config/log directories.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// Where nam keeps its files. Resolved once from the OS conventions
@@ -51,6 +52,7 @@ pub struct RateLimit {
 pub struct Config {
     pub crawl: CrawlSettings,
     pub export: ExportSettings,
+    pub health: HealthSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
 }
@@ -74,6 +76,28 @@ pub struct CrawlSettings {
 pub struct ExportSettings {
     /// Directory exports go to when `--out` is not given (default: ./exports).
     pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthSettings {
+    /// `nam doctor` (and the INIT check) block below this much free disk space
+    /// where the database lives, in megabytes (1 MB = 1,000,000 bytes).
+    pub min_free_disk_mb: u64,
+}
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        Self {
+            min_free_disk_mb: 500,
+        }
+    }
+}
+
+impl HealthSettings {
+    pub fn min_free_bytes(&self) -> u64 {
+        self.min_free_disk_mb.saturating_mul(1_000_000)
+    }
 }
 
 impl Default for CrawlSettings {
@@ -111,45 +135,189 @@ impl Default for ExportSettings {
 /// so the file documents the settings without changing behaviour.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../assets/default_config.toml");
 
+/// One problem in a config file, located as precisely as the parser allows.
+/// Displays as `PATH:LINE:COL: message`, the shape editors jump to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub path: PathBuf,
+    /// 1-based; `None` when the problem has no place in the text (unreadable file).
+    pub line: Option<usize>,
+    /// 1-based, in characters.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.display();
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{path}:{l}:{c}: {}", self.message),
+            (Some(l), None) => write!(f, "{path}:{l}: {}", self.message),
+            _ => write!(f, "{path}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigProblem {}
+
+/// A problem before it is tied to a file: byte span in the text, message.
+type TextProblem = (Option<Range<usize>>, String);
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// The trimmed line holding byte `offset`, cut to a readable length and free
+/// of control characters, or `None` when it is blank.
+fn quote_line(text: &str, offset: usize) -> Option<String> {
+    let (line, _) = line_col(text, offset);
+    let content = text.lines().nth(line - 1)?.trim();
+    let mut quoted: String = content
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    if content.chars().count() > 80 {
+        quoted.push('…');
+    }
+    (!quoted.is_empty()).then_some(quoted)
+}
+
+/// Span of the deepest key of `keys` present in the document, so a semantic
+/// error points at the offending key (or at its nearest written parent).
+fn key_span(root: &toml::de::DeTable<'_>, keys: &[&str]) -> Option<Range<usize>> {
+    let mut table = root;
+    let mut found = None;
+    for k in keys {
+        let Some((key, value)) = table.iter().find(|(key, _)| &**key.get_ref() == *k) else {
+            break;
+        };
+        found = Some(key.span());
+        match value.get_ref().as_table() {
+            Some(t) => table = t,
+            None => break,
+        }
+    }
+    found
+}
+
 impl Config {
     /// Reads the config file; writes the commented default there first if it
-    /// does not exist. A malformed file is an error naming the file and line.
+    /// does not exist. A malformed file is an error naming the file and the
+    /// line of every problem.
     pub fn load_or_init(path: &Path) -> Result<Self> {
         if !path.exists() {
-            if let Some(parent) = path.parent() {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("creating config directory {}", parent.display()))?;
             }
             std::fs::write(path, DEFAULT_CONFIG_TOML)
                 .with_context(|| format!("writing default config to {}", path.display()))?;
         }
+        Self::check_file(path).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("invalid config file:\n{}", lines.join("\n"))
+        })
+    }
+
+    /// Reads, parses and validates the config file without writing anything.
+    /// Every problem carries the file and, where there is one, the line.
+    pub fn check_file(path: &Path) -> std::result::Result<Self, Vec<ConfigProblem>> {
+        let problem = |line, column, message| ConfigProblem {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        };
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("in config file {}", path.display()))
+            .map_err(|e| vec![problem(None, None, format!("cannot read the file: {e}"))])?;
+        Self::check_text(&text).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|(span, message)| {
+                    let (line, column) = span.map(|s| line_col(&text, s.start)).unzip();
+                    problem(line, column, message)
+                })
+                .collect()
+        })
     }
 
+    /// Parses and validates config text; errors say the line and column.
     pub fn parse(text: &str) -> Result<Self> {
-        let cfg: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
-        cfg.validate()?;
-        Ok(cfg)
+        Self::check_text(text).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .into_iter()
+                .map(
+                    |(span, message)| match span.map(|s| line_col(text, s.start)) {
+                        Some((l, c)) => format!("line {l}, column {c}: {message}"),
+                        None => message,
+                    },
+                )
+                .collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })
     }
 
-    fn validate(&self) -> Result<()> {
-        for (name, r) in [
-            ("crawl.association_rate", self.crawl.association_rate),
-            ("crawl.default_rate", self.crawl.default_rate),
+    fn check_text(text: &str) -> std::result::Result<Self, Vec<TextProblem>> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let mut message = e.message().trim().replace('\n', "; ");
+            // The parser's message does not name the key ("invalid type: string,
+            // expected u32"); quoting the line does.
+            if let Some(quoted) = e.span().and_then(|s| quote_line(text, s.start)) {
+                message.push_str(&format!(" (in `{quoted}`)"));
+            }
+            vec![(e.span(), message)]
+        })?;
+        let problems = cfg.semantic_problems();
+        if problems.is_empty() {
+            return Ok(cfg);
+        }
+        // The text parsed above, so this parse succeeds; without it the
+        // problems are still reported, only without a line.
+        let doc = toml::de::DeTable::parse(text).ok();
+        Err(problems
+            .into_iter()
+            .map(|(keys, message)| {
+                let span = doc.as_ref().and_then(|d| key_span(d.get_ref(), &keys));
+                (span, message)
+            })
+            .collect())
+    }
+
+    /// Values serde accepts but nam cannot use, with the key path of each.
+    fn semantic_problems(&self) -> Vec<(Vec<&'static str>, String)> {
+        let mut out = Vec::new();
+        for (table, r) in [
+            ("association_rate", self.crawl.association_rate),
+            ("default_rate", self.crawl.default_rate),
         ] {
             if !(r.per_second > 0.0 && r.per_second.is_finite()) {
-                bail!(
-                    "{name}.per_second must be a positive number, got {}",
-                    r.per_second
-                );
+                out.push((
+                    vec!["crawl", table, "per_second"],
+                    format!(
+                        "crawl.{table}.per_second must be a positive number, got {}",
+                        r.per_second
+                    ),
+                ));
             }
         }
         if self.crawl.user_agent.trim().is_empty() {
-            bail!("crawl.user_agent must not be empty");
+            out.push((
+                vec!["crawl", "user_agent"],
+                "crawl.user_agent must not be empty".to_string(),
+            ));
         }
-        Ok(())
+        out
     }
 }
 
@@ -267,6 +435,51 @@ mod tests {
         assert!(text.lines().any(|l| l.starts_with('#')));
         std::fs::write(&path, "[crawl]\nmax_retries = 2\n").unwrap();
         assert_eq!(Config::load_or_init(&path).unwrap().crawl.max_retries, 2);
+    }
+
+    #[test]
+    fn check_file_locates_syntax_and_semantic_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[crawl]\nmax_retries = 2\nuser_agent = = 1\n").unwrap();
+        let problems = Config::check_file(&path).unwrap_err();
+        assert_eq!(problems[0].line, Some(3), "{problems:?}");
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with(&format!("{}:3:", path.display()))
+        );
+
+        std::fs::write(
+            &path,
+            "# rates\n[crawl]\n\n[crawl.default_rate]\nper_second = 0\n",
+        )
+        .unwrap();
+        let problems = Config::check_file(&path).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].line, problems[0].column), (Some(5), Some(1)));
+        assert!(problems[0].message.contains("default_rate.per_second"));
+
+        std::fs::write(
+            &path,
+            "[export]\nout_dir = \"x\"\n[crawl]\nuser_agent = \" \"\n",
+        )
+        .unwrap();
+        let problems = Config::check_file(&path).unwrap_err();
+        assert_eq!(problems[0].line, Some(4), "{problems:?}");
+
+        // The error every command sees carries the line too.
+        let err = Config::load_or_init(&path).unwrap_err();
+        assert!(format!("{err:#}").contains(&format!("{}:4:", path.display())));
+    }
+
+    #[test]
+    fn old_configs_without_health_get_the_default_minimum() {
+        let cfg = Config::parse("[crawl]\nmax_retries = 1\n").unwrap();
+        assert_eq!(cfg.health.min_free_disk_mb, 500);
+        assert_eq!(cfg.health.min_free_bytes(), 500_000_000);
+        let cfg = Config::parse("[health]\nmin_free_disk_mb = 10\n").unwrap();
+        assert_eq!(cfg.health.min_free_disk_mb, 10);
     }
 
     #[test]

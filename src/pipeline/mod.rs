@@ -4,6 +4,7 @@
 //! failed or cancelled resumes with `--resume ID` where it stopped.
 
 pub mod demo;
+pub mod health;
 mod job;
 pub mod params;
 pub mod progress;
