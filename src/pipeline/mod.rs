@@ -2,6 +2,7 @@
 //! order, records each in `job_phases`, and publishes `PipelineEvent`s.
 
 pub mod demo;
+pub mod monitor;
 pub mod progress;
 
 use std::path::{Path, PathBuf};
