@@ -12,6 +12,7 @@ pub mod cli;
 pub mod configured;
 pub mod dom;
 pub mod events;
+pub mod fingerprint;
 pub mod generic;
 pub mod json;
 pub mod microdata;
@@ -29,6 +30,7 @@ use crate::normalize::{
     name_key, normalize_email, normalize_phone, normalize_website, registrable_domain,
 };
 
+pub(crate) use run::context_for;
 pub use run::{ExtractReport, ExtractRun, extract_pending, run_extraction};
 
 /// What the caller knows about a page.

@@ -46,7 +46,10 @@ impl ExtractReport {
     }
 }
 
-fn context_for(
+/// The extraction context of a stored page: its association by code, else by
+/// the page's registrable domain. Shared with the MONITOR phase, which must
+/// read a page exactly as extraction does.
+pub(crate) fn context_for(
     associations: &[AssociationConfig],
     code: Option<&str>,
     url: &str,

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod health;
 mod job;
+pub mod monitor;
 pub mod params;
 pub mod progress;
 

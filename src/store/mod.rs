@@ -1,6 +1,7 @@
 //! The SQLite layer. All SQL lives here, as methods of [`Store`], with bound
 //! parameters; one file per aggregate.
 
+mod baselines;
 mod companies;
 pub mod crawl;
 mod events;
@@ -15,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{M, Migrations};
 
+pub use baselines::{BaselineRow, BaselineWrite, DriftAlertRow, DriftAlertWrite, MonitorPage};
 pub use companies::CompanyFilter;
 pub use extraction::ExtractionPage;
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
@@ -30,6 +32,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
         include_str!("../../schema/0002_crawl_budget.sql"),
     ),
     ("0003_jobs.sql", include_str!("../../schema/0003_jobs.sql")),
+    (
+        "0004_monitor.sql",
+        include_str!("../../schema/0004_monitor.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
