@@ -8,6 +8,7 @@ use nam::config::AssociationConfig;
 use nam::extract::{ExtractContext, extract_page};
 use nam::fixture_site::{FaultConfig, World, WorldConfig};
 use nam::pipeline::monitor::{MonitorReport, run_monitor};
+use nam::model::{Delta, PageType};
 use nam::store::Store;
 use nam::store::crawl::PageWrite;
 
@@ -72,18 +73,22 @@ fn store_pages(store: &Store, world: &World, pages: &[(String, String)]) {
         let domain = url::Url::parse(u).unwrap().host_str().unwrap().to_owned();
         store
             .save_page(&PageWrite {
-                url: u,
-                domain: &domain,
-                association_code: Some(code),
+                url: u.clone(),
+                final_url: None,
+                domain,
+                association_code: Some(code.clone()),
                 status_code: 200,
-                content_type: Some("text/html; charset=utf-8"),
-                body: Some(&body),
+                content_type: Some("text/html; charset=utf-8".into()),
+                charset: None,
+                title: None,
                 bytes: body.len(),
-                page_type: "directory_listing",
-                evidence: "test",
+                body: Some(body),
+                content_hash: None,
+                page_type: PageType::DirectoryListing,
+                evidence: "test".into(),
                 confidence: 1.0,
-                delta: "changed",
-                ..PageWrite::default()
+                delta: Delta::Changed,
+                job_id: None,
             })
             .unwrap();
     }
@@ -220,7 +225,14 @@ fn new_members_are_not_drift() {
 #[test]
 fn job_filter_reads_only_that_jobs_pages() {
     let s = setup(&world(120, false));
-    let job = s.store.create_job("test", "{}").unwrap();
+    let job = s
+        .store
+        .create_job(&nam::store::NewJob {
+            kind: "test",
+            mode: nam::model::JobMode::Full,
+            params_json: "{}",
+        })
+        .unwrap();
     let r = run_monitor(&s.store, Some(job), &s.associations).unwrap();
     assert_eq!(r, MonitorReport::default(), "no page belongs to the job");
     let all = run_monitor(&s.store, None, &s.associations).unwrap();

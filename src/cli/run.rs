@@ -214,6 +214,7 @@ pub async fn cmd_demo(env: &Env, db_given: bool, args: &DemoArgs) -> Result<()> 
         params: crate::pipeline::demo::demo_params(world, !args.no_politeness),
         dry_run: false,
         resume: None,
+        config_path: Some(env.paths.config.clone()),
     };
     let summary = run_with_reporter(&cfg, req, args.events).await?;
     finish(&summary)?;
@@ -286,6 +287,7 @@ pub async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
         params,
         dry_run: args.dry_run,
         resume: args.resume,
+        config_path: Some(env.paths.config.clone()),
     };
     let summary = run_with_reporter(&cfg, req, args.events).await?;
     if args.dry_run {
@@ -335,6 +337,7 @@ pub async fn cmd_jobs(env: &Env, args: &JobsArgs) -> Result<()> {
                 params: JobParams::default(),
                 dry_run: false,
                 resume: Some(*id),
+                config_path: Some(env.paths.config.clone()),
             };
             let summary = run_with_reporter(&cfg, req, *events).await?;
             finish(&summary)

@@ -69,6 +69,16 @@ pub struct CrawlReport {
 }
 
 impl CrawlReport {
+    /// One sentence for the GATEKEEPER phase.
+    pub fn gatekeeper_summary(&self) -> String {
+        let allowed = self
+            .domains
+            .iter()
+            .filter(|d| d.verdict == AccessVerdict::Allowed)
+            .count();
+        format!("{allowed} of {} domains may be crawled", self.domains.len())
+    }
+
     /// One sentence for the DISCOVERY phase.
     pub fn discovery_summary(&self) -> String {
         let mut s = format!(

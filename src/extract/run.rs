@@ -199,7 +199,7 @@ pub fn run_extraction(run: &ExtractRun<'_>) -> Result<ExtractReport> {
                 phase: Phase::Extraction,
                 done: report.pages,
                 total: Some(total),
-                message: Some(format!("{} records", report.members)),
+                message: Some(format!("pages ({} records)", report.members)),
             });
         }
     }

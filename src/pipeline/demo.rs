@@ -70,6 +70,7 @@ pub async fn run_demo(
         params: demo_params(req.world, req.politeness),
         dry_run: false,
         resume: None,
+        config_path: None,
     };
     super::run(cfg, run, events, control).await
 }

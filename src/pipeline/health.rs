@@ -114,12 +114,21 @@ pub fn check(input: &HealthInput<'_>) -> HealthReport {
     }
 }
 
-/// Where stored drift alerts (phase 11, MONITOR) will be listed by `nam doctor`.
-///
-/// DRIFT ALERTS GO HERE: a later change reads the alerts the monitor stored
-/// and returns one line per alert. Until then there is nothing to report.
-pub fn drift_alert_lines(_store: &Store) -> Result<Vec<String>> {
-    Ok(Vec::new())
+/// The drift alerts MONITOR stored and nobody acknowledged yet, one line
+/// each, newest first, for `nam doctor`.
+pub fn drift_alert_lines(store: &Store) -> Result<Vec<String>> {
+    Ok(store
+        .drift_alerts(20, false)?
+        .into_iter()
+        .map(|a| {
+            format!(
+                "{}  {}  {}",
+                a.created_at,
+                a.association_code.as_deref().unwrap_or("-"),
+                a.summary
+            )
+        })
+        .collect())
 }
 
 fn line(name: &str, status: CheckStatus, detail: impl Into<String>) -> HealthCheck {

@@ -30,6 +30,7 @@ pub fn control_job(db: &Path, job_id: i64, control: JobControl) -> Result<()> {
 struct Job<'a> {
     cfg: &'a Config,
     db: &'a Path,
+    config_path: Option<std::path::PathBuf>,
     writer: Writer,
     id: i64,
     mode: JobMode,
@@ -110,6 +111,7 @@ pub async fn run(
     let mut job = Job {
         cfg,
         db: &req.db,
+        config_path: req.config_path.clone(),
         writer: writer.clone(),
         id,
         mode,
@@ -238,7 +240,7 @@ impl Job<'_> {
                 }
                 Phase::Gatekeeper | Phase::Discovery | Phase::Classification => {}
                 Phase::Extraction => self.extraction().await?,
-                Phase::Monitor => self.skip(phase, "not built in this release").await?,
+                Phase::Monitor => self.monitor().await?,
                 _ => self.skip(phase, "not built in this release").await?,
             }
         }
@@ -297,21 +299,84 @@ impl Job<'_> {
         .await
     }
 
-    /// INIT: what the job starts from.
+    /// INIT: the health check (keys present, disk free, database, config)
+    /// written to the job; a blocking problem fails the job here.
     async fn init(&mut self) -> Result<()> {
         self.begin(Phase::Init).await?;
+        let paths = crate::config::Paths::resolve(Some(self.db), self.config_path.as_deref())?;
+        let min_free = self.cfg.health.min_free_bytes();
+        let report = tokio::task::spawn_blocking(move || {
+            let secrets = crate::secrets::Secrets::detect();
+            super::health::check(&super::health::HealthInput::new(
+                &paths,
+                Some(&secrets),
+                min_free,
+            ))
+        })
+        .await?;
         let stats = serde_json::json!({
-            "database": self.db.display().to_string(),
+            "health": report,
             "associations": self.params.associations.iter().map(|a| &a.code).collect::<Vec<_>>(),
             "seed_urls": self.params.seed_urls,
             "resumed": self.resumed,
         });
+        if report.is_blocking() {
+            let names: Vec<String> = report
+                .blocking()
+                .iter()
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .collect();
+            let why = names.join("; ");
+            self.finish(Phase::Init, PhaseStatus::Failed, format!("health check failed: {why}"), stats)
+                .await?;
+            anyhow::bail!("health check failed: {why}");
+        }
+        let warnings = report
+            .checks
+            .iter()
+            .filter(|c| c.status == super::health::CheckStatus::Warn)
+            .count();
         let summary = format!(
-            "{} associations and {} extra sites to cover",
+            "healthy{}; {} associations and {} extra sites to cover",
+            if warnings > 0 {
+                format!(" with {warnings} warning(s)")
+            } else {
+                String::new()
+            },
             self.params.associations.len(),
             self.params.seed_urls.len()
         );
         self.end(Phase::Init, summary, stats).await
+    }
+
+    /// MONITOR: structural baselines of the listings this job fetched, and
+    /// drift alerts where a site's layout changed.
+    async fn monitor(&mut self) -> Result<()> {
+        self.begin(Phase::Monitor).await?;
+        let id = self.id;
+        let associations = self.params.associations.clone();
+        let report = self
+            .writer
+            .call(move |s| super::monitor::run_monitor(s, Some(id), &associations))
+            .await
+            .context("monitor")?;
+        for a in &report.alerts {
+            self.events.emit(PipelineEvent::DriftAlert {
+                job_id: id,
+                association: a.association.clone(),
+                url: a.url.clone(),
+                summary: a.summary.clone(),
+            });
+        }
+        let summary = format!(
+            "{} listing pages checked: {} new baselines, {} unchanged, {} drift alerts",
+            report.pages,
+            report.baselines_new,
+            report.unchanged,
+            report.alerts.len()
+        );
+        let stats = serde_json::to_value(&report)?;
+        self.end(Phase::Monitor, summary, stats).await
     }
 
     fn crawl_settings(&self) -> crate::config::CrawlSettings {
@@ -336,6 +401,11 @@ impl Job<'_> {
             .await
             .context("crawl")?;
         if !report.cancelled {
+            self.summary.phases.push(PhaseOutcome {
+                phase: Phase::Gatekeeper,
+                status: PhaseStatus::Completed,
+                summary: report.gatekeeper_summary(),
+            });
             self.summary.phases.push(PhaseOutcome {
                 phase: Phase::Discovery,
                 status: PhaseStatus::Completed,

@@ -36,6 +36,8 @@ pub struct RunRequest {
     pub dry_run: bool,
     /// Continue this job instead of starting a new one.
     pub resume: Option<i64>,
+    /// The config file, for INIT's health check (default: the OS location).
+    pub config_path: Option<PathBuf>,
 }
 
 /// One phase as a run left it.
