@@ -7,8 +7,8 @@ use std::collections::{HashSet, VecDeque};
 use nam::config::AssociationConfig;
 use nam::extract::{ExtractContext, extract_page};
 use nam::fixture_site::{FaultConfig, World, WorldConfig};
-use nam::pipeline::monitor::{MonitorReport, run_monitor};
 use nam::model::{Delta, PageType};
+use nam::pipeline::monitor::{MonitorReport, run_monitor};
 use nam::store::Store;
 use nam::store::crawl::PageWrite;
 

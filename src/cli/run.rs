@@ -144,41 +144,49 @@ async fn run_with_reporter(
     result
 }
 
-fn print_summary(s: &RunSummary) {
-    let Some(id) = s.job_id else { return };
+/// The run's summary lines.
+fn summary_lines(s: &RunSummary) -> Vec<String> {
+    let Some(id) = s.job_id else {
+        return Vec::new();
+    };
     if s.already_finished {
-        println!("job {id} had already finished; nothing to do");
-        return;
+        return vec![format!("job {id} had already finished; nothing to do")];
     }
-    println!("job {id}: {}", s.status);
-    if let Some(c) = &s.crawl {
-        for d in &c.domains {
-            println!(
-                "  {:<24} {:<18} {:>5} requests{}",
-                d.domain,
-                d.verdict.as_str(),
-                d.requests,
-                d.reason
-                    .as_deref()
-                    .map(|r| format!("  ({r})"))
-                    .unwrap_or_default()
-            );
-        }
+    let mut lines = vec![format!("job {id}: {}", s.status)];
+    for d in s.crawl.iter().flat_map(|c| &c.domains) {
+        lines.push(format!(
+            "  {:<24} {:<18} {:>5} requests{}",
+            d.domain,
+            d.verdict.as_str(),
+            d.requests,
+            d.reason
+                .as_deref()
+                .map(|r| format!("  ({r})"))
+                .unwrap_or_default()
+        ));
     }
     for p in &s.phases {
-        println!("  {:<15} {}", p.phase.as_str(), p.summary);
+        lines.push(format!("  {:<15} {}", p.phase.as_str(), p.summary));
     }
     if s.crawl.as_ref().is_some_and(|c| c.stopped_at_max_pages) {
-        println!("crawl stopped at --max-pages; run again to continue from the frontier");
+        lines.push("crawl stopped at --max-pages; run again to continue from the frontier".into());
     }
-    println!(
+    lines.push(format!(
         "store: {} companies, {} association listings",
         s.companies, s.memberships
-    );
+    ));
+    lines
 }
 
-fn finish(summary: &RunSummary) -> Result<()> {
-    print_summary(summary);
+/// Prints the summary on stdout, or on stderr when stdout carries JSON
+/// lines (`--events jsonl`), and fails for a cancelled job.
+fn finish(summary: &RunSummary, format: EventFormat) -> Result<()> {
+    for line in summary_lines(summary) {
+        match format {
+            EventFormat::Human => println!("{line}"),
+            EventFormat::Jsonl => eprintln!("{line}"),
+        }
+    }
     match (summary.status, summary.job_id) {
         (JobStatus::Cancelled, Some(id)) => {
             bail!("job {id} was cancelled; continue it with `nam run --resume {id}`")
@@ -217,7 +225,7 @@ pub async fn cmd_demo(env: &Env, db_given: bool, args: &DemoArgs) -> Result<()> 
         config_path: Some(env.paths.config.clone()),
     };
     let summary = run_with_reporter(&cfg, req, args.events).await?;
-    finish(&summary)?;
+    finish(&summary, args.events)?;
     if args.no_tui {
         return Ok(());
     }
@@ -302,7 +310,7 @@ pub async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
         }
         return Ok(());
     }
-    finish(&summary)
+    finish(&summary, args.events)
 }
 
 pub async fn cmd_jobs(env: &Env, args: &JobsArgs) -> Result<()> {
@@ -340,7 +348,7 @@ pub async fn cmd_jobs(env: &Env, args: &JobsArgs) -> Result<()> {
                 config_path: Some(env.paths.config.clone()),
             };
             let summary = run_with_reporter(&cfg, req, *events).await?;
-            finish(&summary)
+            finish(&summary, *events)
         }
     }
 }

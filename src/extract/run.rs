@@ -13,6 +13,7 @@ use super::{ExtractContext, Extraction, extract_page};
 use crate::config::AssociationConfig;
 use crate::model::{EventSender, MemberRecord, PageType, Phase, PipelineEvent, RunControl};
 use crate::normalize::{name_key, registrable_domain};
+use crate::store::extraction::ExtractCursor;
 use crate::store::{Checkpoint, Store, Writer};
 
 const BATCH: usize = 50;
@@ -114,7 +115,7 @@ pub fn run_extraction(run: &ExtractRun<'_>) -> Result<ExtractReport> {
     let job_id = run.job_id;
     let mut report = ExtractReport::default();
     let total = store.pages_to_extract_count()?.max(0) as u64;
-    let mut after = 0i64;
+    let mut after = ExtractCursor::default();
     // Profile pages re-read for merging, by URL.
     let mut profile_cache: HashMap<String, Option<MemberRecord>> = HashMap::new();
     loop {
@@ -122,13 +123,13 @@ pub fn run_extraction(run: &ExtractRun<'_>) -> Result<ExtractReport> {
             report.cancelled = true;
             break;
         }
-        let pages = store.pages_to_extract(after, BATCH)?;
+        let pages = store.pages_to_extract(&after, BATCH)?;
         if pages.is_empty() {
             break;
         }
         let mut results: Vec<(i64, Option<String>, Extraction)> = Vec::with_capacity(pages.len());
         for p in &pages {
-            after = after.max(p.id);
+            after = ExtractCursor::after(p);
             let url = p.final_url.clone().unwrap_or_else(|| p.url.clone());
             let pt = p.page_type.as_deref().and_then(PageType::parse);
             let ctx = context_for(associations, p.association_code.as_deref(), &url, pt);
@@ -169,7 +170,7 @@ pub fn run_extraction(run: &ExtractRun<'_>) -> Result<ExtractReport> {
             .filter_map(|m| m.profile_url.as_ref())
             .filter_map(|u| Some((u.clone(), profile_cache.get(u)?.clone()?)))
             .collect();
-        let checkpoint_cursor = after.to_string();
+        let checkpoint_cursor = after.encode();
         let done_so_far = report.pages as i64 + results.len() as i64;
         let step = run.writer.call_blocking(move |s| {
             let r = write_batch(s, &results, &profiles, job_id)?;

@@ -179,7 +179,7 @@ async fn watch_control(writer: Writer, job_id: i64, control: RunControl, events:
         let Ok(req) = writer.call(move |s| s.take_control(job_id)).await else {
             return;
         };
-        let status = match req {
+        let (status, event) = match req {
             None => continue,
             Some(JobControl::Cancel) => {
                 tracing::info!(job_id, "cancel requested");
@@ -188,23 +188,23 @@ async fn watch_control(writer: Writer, job_id: i64, control: RunControl, events:
             }
             Some(JobControl::Pause) if !control.is_paused() => {
                 control.pause();
-                events.emit(PipelineEvent::JobPaused { job_id });
-                JobStatus::Paused
+                (JobStatus::Paused, PipelineEvent::JobPaused { job_id })
             }
             Some(JobControl::Resume) if control.is_paused() => {
                 control.resume();
-                events.emit(PipelineEvent::JobResumed { job_id });
-                JobStatus::Running
+                (JobStatus::Running, PipelineEvent::JobResumed { job_id })
             }
             Some(_) => continue,
         };
+        // The status is committed before anyone hears of the change.
         if writer
-            .submit(move |s| s.set_job_status(job_id, status))
+            .call(move |s| s.set_job_status(job_id, status))
             .await
             .is_err()
         {
             return;
         }
+        events.emit(event);
     }
 }
 
@@ -327,8 +327,13 @@ impl Job<'_> {
                 .map(|c| format!("{}: {}", c.name, c.detail))
                 .collect();
             let why = names.join("; ");
-            self.finish(Phase::Init, PhaseStatus::Failed, format!("health check failed: {why}"), stats)
-                .await?;
+            self.finish(
+                Phase::Init,
+                PhaseStatus::Failed,
+                format!("health check failed: {why}"),
+                stats,
+            )
+            .await?;
             anyhow::bail!("health check failed: {why}");
         }
         let warnings = report

@@ -18,20 +18,58 @@ pub struct StoredPage {
     pub content_hash: Option<String>,
 }
 
+/// Where extraction stands: pages come in a fixed order (listings, events
+/// and unclassified pages first, then member profiles, each by URL), so the
+/// result does not depend on the order the crawl happened to fetch them in,
+/// and a resumed run continues exactly after the last page it finished.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractCursor {
+    pub profiles: bool,
+    pub url: String,
+}
+
+impl ExtractCursor {
+    pub fn after(page: &StoredPage) -> Self {
+        ExtractCursor {
+            profiles: page.page_type.as_deref() == Some("member_profile"),
+            url: page.url.clone(),
+        }
+    }
+
+    /// `0|URL` or `1|URL`, for the job's checkpoint.
+    pub fn encode(&self) -> String {
+        format!("{}|{}", u8::from(self.profiles), self.url)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (p, url) = s.split_once('|')?;
+        Some(ExtractCursor {
+            profiles: p == "1",
+            url: url.to_string(),
+        })
+    }
+}
+
 impl Store {
-    /// Up to `limit` pages with id > `after_id` whose current content has not
+    /// Up to `limit` pages after `cursor` whose current content has not
     /// been extracted: listing, profile, event and exhibitor pages, and pages
     /// not yet classified.
-    pub fn pages_to_extract(&self, after_id: i64, limit: usize) -> Result<Vec<StoredPage>> {
-        let mut stmt = self.conn().prepare(
+    pub fn pages_to_extract(
+        &self,
+        cursor: &ExtractCursor,
+        limit: usize,
+    ) -> Result<Vec<StoredPage>> {
+        let mut stmt = self.conn().prepare_cached(
             "SELECT id, url, final_url, association_code, page_type, body, content_hash FROM pages
-             WHERE id > ?1 AND body IS NOT NULL
+             WHERE body IS NOT NULL
                AND (page_type IS NULL OR page_type IN ('directory_listing', 'member_profile', 'event', 'exhibitor_list'))
                AND (status_code IS NULL OR status_code < 400)
                AND extracted_hash IS NOT content_hash
-             ORDER BY id LIMIT ?2",
+               AND ((page_type IS 'member_profile') > ?1
+                    OR ((page_type IS 'member_profile') = ?1 AND url > ?2))
+             ORDER BY page_type IS 'member_profile', url LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![after_id, limit as i64], |r| {
+        let rows = stmt.query_map(params![cursor.profiles, cursor.url, limit as i64], |r| {
             Ok(StoredPage {
                 id: r.get(0)?,
                 url: r.get(1)?,

@@ -5,7 +5,7 @@ mod baselines;
 mod companies;
 pub mod crawl;
 mod events;
-mod extraction;
+pub mod extraction;
 mod jobs;
 mod memberships;
 mod writer;
