@@ -134,6 +134,18 @@ impl Env {
         Config::load_or_init(&self.paths.config)
     }
 
+    /// The config if its file exists, else the defaults; never writes (for
+    /// commands that must leave no trace, like `nam extract`).
+    pub fn config_readonly(&self) -> Result<Config> {
+        if !self.paths.config.exists() {
+            return Ok(Config::default());
+        }
+        Config::check_file(&self.paths.config).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })
+    }
+
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.paths.db)
     }
@@ -148,10 +160,13 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
         }
         Some(Command::Demo(args)) => run::cmd_demo(&env, cli.db.is_some(), &args).await,
         Some(Command::Run(args)) => run::cmd_run(&env, &args).await,
-        Some(Command::Extract(args)) => crate::extract::cli::run(args).await,
+        Some(Command::Extract(args)) => {
+            crate::extract::cli::run(args, &env.config_readonly()?.crawl).await
+        }
         Some(Command::Robots(args)) => {
             let mut out = std::io::stdout();
-            crate::crawl::robots::cli(args, &mut out).await?;
+            let settings = env.config_readonly()?.crawl;
+            crate::crawl::robots::cli(args, &settings, &mut out).await?;
             Ok(())
         }
         Some(Command::Fixtures(args)) => crate::fixture_site::cli::run(args).await,

@@ -74,19 +74,12 @@ impl PoliteFetcher {
         s
     }
 
-    /// The robots.txt policy that governs `url` (fetched politely).
-    pub async fn robots(&self, url: &Url) -> Result<RobotsPolicy> {
-        let robots_url = url.join("/robots.txt")?;
+    /// Runs `f` on the robots.txt policy of `url`'s host (read politely,
+    /// once per domain).
+    pub async fn with_robots<R>(&self, url: &Url, f: impl FnOnce(&RobotsPolicy) -> R) -> R {
         let session = self.session(url).await;
-        let mut s = session.lock().await;
-        if !s.slot(url).await? {
-            bail!("the daily request cap for {} is used up", s.domain);
-        }
-        Ok(
-            fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url)
-                .await
-                .0,
-        )
+        let s = session.lock().await;
+        f(&s.policy)
     }
 
     /// GETs `url` if robots.txt allows it: paced, size-capped, retried on

@@ -315,35 +315,34 @@ pub struct RobotsArgs {
 }
 
 /// Runs `nam robots`; returns the number of disallowed URLs.
-pub async fn cli(args: RobotsArgs, out: &mut dyn std::io::Write) -> anyhow::Result<usize> {
+pub async fn cli(
+    args: RobotsArgs,
+    settings: &crate::config::CrawlSettings,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<usize> {
     use anyhow::Context;
     let is_url = args.source.starts_with("http://") || args.source.starts_with("https://");
-    let policy = if is_url {
+    if is_url {
         let site = crate::normalize::urls::normalize(&args.source)?;
-        let robots_url = site.join("/robots.txt")?;
-        let client = reqwest::Client::builder()
-            .user_agent(&args.agent)
-            .timeout(std::time::Duration::from_secs(30))
-            .build()?;
-        match client.get(robots_url.clone()).send().await {
-            Ok(resp) if resp.status().is_success() => {
-                let body = resp
-                    .bytes()
-                    .await
-                    .with_context(|| format!("reading {robots_url}"))?;
-                RobotsPolicy::parse(&args.agent, &body)
-            }
-            Ok(resp) if resp.status().is_client_error() => {
-                RobotsPolicy::unavailable(&args.agent, resp.status().as_u16())
-            }
-            Ok(resp) => RobotsPolicy::unreachable(&args.agent, &format!("HTTP {}", resp.status())),
-            Err(e) => RobotsPolicy::unreachable(&args.agent, &e.to_string()),
-        }
-    } else {
-        let body = std::fs::read(&args.source)
-            .with_context(|| format!("cannot read robots file {}", args.source))?;
-        RobotsPolicy::parse(&args.agent, &body)
-    };
+        // The one polite path, as the agent being asked about.
+        let mut settings = settings.clone();
+        settings.user_agent = args.agent.clone();
+        let polite = super::polite::PoliteFetcher::new(&settings, None)?;
+        return polite
+            .with_robots(&site, |policy| explain(&args, policy, out))
+            .await;
+    }
+    let body = std::fs::read(&args.source)
+        .with_context(|| format!("cannot read robots file {}", args.source))?;
+    explain(&args, &RobotsPolicy::parse(&args.agent, &body), out)
+}
+
+/// Prints the verdict for each URL; returns how many are disallowed.
+fn explain(
+    args: &RobotsArgs,
+    policy: &RobotsPolicy,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<usize> {
     writeln!(
         out,
         "robots: {}  agent token: {}  group: {}{}",

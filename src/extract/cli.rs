@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use super::{ExtractContext, extract_page};
-use crate::config::AssociationsFile;
+use crate::config::{AssociationsFile, CrawlSettings};
+use crate::crawl::polite::PoliteFetcher;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExtractArgs {
@@ -27,38 +28,32 @@ pub fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
     crate::normalize::charset::decode(bytes, content_type).0
 }
 
-async fn fetch(url: &str) -> Result<(Vec<u8>, Option<String>, String)> {
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("nam/", env!("CARGO_PKG_VERSION")))
-        .timeout(std::time::Duration::from_secs(30))
-        .build()?;
-    let resp = client
-        .get(url)
-        .send()
-        .await
-        .with_context(|| format!("fetching {url}"))?;
-    let status = resp.status();
-    if !status.is_success() {
-        bail!("fetching {url}: HTTP {status}");
+/// Fetches one page through the polite path (robots.txt, pacing, size cap).
+async fn fetch(
+    settings: &CrawlSettings,
+    url: &url::Url,
+) -> Result<(Vec<u8>, Option<String>, String)> {
+    let polite = PoliteFetcher::new(settings, None)?;
+    let resp = polite.get(url).await?;
+    if !(200..300).contains(&resp.status) {
+        bail!("fetching {url}: HTTP {}", resp.status);
     }
-    let final_url = resp.url().to_string();
-    let ct = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = resp
-        .bytes()
-        .await
-        .with_context(|| format!("reading {url}"))?;
-    Ok((bytes.to_vec(), ct, final_url))
+    if resp.truncated {
+        eprintln!(
+            "warning: {url} is larger than {} bytes; only the start was read",
+            settings.max_body_bytes
+        );
+    }
+    Ok((resp.bytes, resp.content_type, resp.url.to_string()))
 }
 
-pub async fn run(args: ExtractArgs) -> Result<()> {
+/// `nam extract`; `settings` are the crawl settings of the config (or the
+/// defaults), used when the input is a URL.
+pub async fn run(args: ExtractArgs, settings: &CrawlSettings) -> Result<()> {
     let is_url = args.input.starts_with("http://") || args.input.starts_with("https://");
     let (body, source) = if is_url {
-        url::Url::parse(&args.input).with_context(|| format!("bad URL {:?}", args.input))?;
-        let (bytes, ct, final_url) = fetch(&args.input).await?;
+        let u = url::Url::parse(&args.input).with_context(|| format!("bad URL {:?}", args.input))?;
+        let (bytes, ct, final_url) = fetch(settings, &u).await?;
         (decode_body(&bytes, ct.as_deref()), final_url)
     } else {
         let path = std::path::Path::new(&args.input);
