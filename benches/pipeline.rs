@@ -178,6 +178,69 @@ fn bench_fixture_scale() {
     );
 }
 
+/// Membership rows through the one writer: batches of 1,000 upserts, one
+/// transaction per writer batch, as extraction writes them.
+fn bench_writer(rows: usize) {
+    use nam::model::{FieldProvenance, MemberRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let writer = nam::store::Writer::open(&dir.path().join("writer.db")).unwrap();
+    let at = chrono::Utc::now();
+    let records: Vec<(MemberRecord, String)> = (0..rows)
+        .map(|i| {
+            let name = format!("Company {i} Precision Stamping Inc.");
+            let mut provenance = std::collections::BTreeMap::new();
+            for field in ["name", "website", "phone", "city"] {
+                provenance.insert(
+                    field.to_string(),
+                    FieldProvenance {
+                        source_url: format!("http://pma.example/directory/?page={}", i / 50),
+                        extractor: "generic".into(),
+                        at,
+                        confidence: 0.9,
+                    },
+                );
+            }
+            let rec = MemberRecord {
+                association: ["PMA", "NEMA", "AGMA", "FIA"][i % 4].into(),
+                name: name.clone(),
+                website: Some(format!("http://www.company-{i}.example/")),
+                domain: Some(format!("company-{i}.example")),
+                phone: Some(format!("+1412555{:04}", i % 10_000)),
+                city: Some("Pittsburgh".into()),
+                state: Some("PA".into()),
+                postal_code: Some("15222".into()),
+                country: Some("US".into()),
+                source_url: format!("http://pma.example/directory/?page={}", i / 50),
+                extractor: "generic".into(),
+                confidence: 0.9,
+                provenance,
+                ..Default::default()
+            };
+            (rec, format!("company {i} precision stamping"))
+        })
+        .collect();
+    let t = Instant::now();
+    for chunk in records.chunks(1000) {
+        let chunk = chunk.to_vec();
+        writer
+            .submit_blocking(move |s| {
+                for (rec, key) in &chunk {
+                    s.upsert_membership(rec, key, None, None)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    writer.flush_blocking().unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let stats = writer.stats();
+    println!(
+        "writer: {rows} membership rows in {secs:.3}s through one writer ({} transactions): {:.0} rows/s",
+        stats.batches,
+        rows as f64 / secs
+    );
+}
+
 fn main() {
     // `cargo bench -- <filter>` passes arguments; run everything unless a
     // name is given.
@@ -189,6 +252,9 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     if want("fixture") {
         bench_fixture_scale();
+    }
+    if want("writer") {
+        bench_writer(env_usize("NAM_BENCH_ROWS", 200_000));
     }
     if want("extract") {
         bench_extract(env_usize("NAM_BENCH_MEMBERS", 2000));

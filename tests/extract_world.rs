@@ -53,7 +53,7 @@ pub fn walk(
             continue;
         }
         pages += 1;
-        let body = nam::extract::cli::decode_body(&page.body, Some(&page.content_type));
+        let body = nam::normalize::charset::decode(&page.body, Some(&page.content_type)).0;
         let is_profile = profiles_wanted.contains(&u);
         let ctx = ExtractContext {
             association: Some(a.code.clone()),
@@ -65,6 +65,7 @@ pub fn walk(
                 None
             },
             page_type: is_profile.then_some(PageType::MemberProfile),
+            structure_only: false,
         };
         let ex = extract_page(&body, &u, &ctx);
         if is_profile && ex.members.is_empty() && std::env::var("NAM_VERBOSE").is_ok() {
@@ -345,4 +346,70 @@ fn generic_extractor_holds_under_layout_drift_and_content_faults() {
         &scores,
     );
     assert_scores(&scores);
+}
+
+/// The crawler's survey (structure only, no normalization) must see what
+/// the full extraction sees: the same page type and the same links.
+#[test]
+fn survey_agrees_with_full_extraction() {
+    use nam::extract::classify::{PageFacts, classify, survey};
+    let world = World::new(WorldConfig {
+        seed: 5,
+        members: 150,
+        ..Default::default()
+    });
+    let truth = world.ground_truth();
+    let mut urls: Vec<String> = truth
+        .listings
+        .iter()
+        .flat_map(|l| std::iter::once(l.listing_url.clone()).chain(l.profile_url.clone()))
+        .collect();
+    urls.sort();
+    urls.dedup();
+    let assocs = world.associations_file(false).associations;
+    let mut compared = 0;
+    for u in &urls {
+        let url = url::Url::parse(u).unwrap();
+        let pq = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let Some(page) = world.page(url.host_str().unwrap(), &pq) else {
+            continue;
+        };
+        if page.status != 200 {
+            continue;
+        }
+        let body = nam::normalize::charset::decode(&page.body, Some(&page.content_type)).0;
+        let a = assocs
+            .iter()
+            .find(|a| registrable_domain(&a.base_url) == registrable_domain(u))
+            .unwrap();
+        let ctx = ExtractContext {
+            association: Some(a.code.clone()),
+            association_name: Some(a.name.clone()),
+            association_base_url: Some(a.base_url.clone()),
+            ..Default::default()
+        };
+        let facts = PageFacts {
+            url: u,
+            final_url: u,
+            status: 200,
+            content_type: Some(&page.content_type),
+            body: &body,
+            hint: None,
+            association_site: true,
+            directory_seed: a.directory_urls.contains(u),
+        };
+        let full = extract_page(&body, u, &ctx);
+        let s = survey(&facts, &ctx);
+        let c = classify(&facts, &full);
+        assert_eq!(s.classification.page_type, c.page_type, "{u}");
+        assert_eq!(s.classification.evidence, c.evidence, "{u}");
+        assert_eq!(s.structure.next_pages, full.next_pages, "{u}");
+        assert_eq!(s.structure.profile_links, full.profile_links, "{u}");
+        assert_eq!(s.structure.has_records, !full.members.is_empty(), "{u}");
+        compared += 1;
+    }
+    assert!(compared > 100, "{compared} pages compared");
 }

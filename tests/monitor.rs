@@ -35,7 +35,7 @@ fn fetch(world: &World, u: &str) -> Option<String> {
     };
     let page = world.page(url.host_str()?, &pq)?;
     (page.status == 200)
-        .then(|| nam::extract::cli::decode_body(&page.body, Some(&page.content_type)))
+        .then(|| nam::normalize::charset::decode(&page.body, Some(&page.content_type)).0)
 }
 
 /// The listing URLs of one association: its directory pages and the

@@ -87,7 +87,11 @@ async fn monitor_raises_a_drift_alert_naming_the_association_and_the_change() {
         .find(|p| p.phase == nam::model::Phase::Monitor)
         .unwrap();
     assert_eq!(monitor.status, PhaseStatus::Completed);
-    assert!(monitor.summary.contains("0 drift alerts"), "{}", monitor.summary);
+    assert!(
+        monitor.summary.contains("0 drift alerts"),
+        "{}",
+        monitor.summary
+    );
 
     server.set_faults(FaultConfig {
         drift: true,
@@ -105,7 +109,10 @@ async fn monitor_raises_a_drift_alert_naming_the_association_and_the_change() {
             _ => None,
         })
         .collect();
-    assert!(!alerts.is_empty(), "no drift alert after the layout changed");
+    assert!(
+        !alerts.is_empty(),
+        "no drift alert after the layout changed"
+    );
     for (association, summary) in &alerts {
         assert_eq!(association.as_deref(), Some("PMA"), "{summary}");
         assert!(summary.contains("PMA"), "{summary}");

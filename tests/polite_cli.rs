@@ -73,7 +73,10 @@ fn extract_url_obeys_robots_and_leaves_nothing_behind() {
     assert!(err.contains("robots.txt does not allow"), "{err}");
     assert!(err.contains("Disallow: /private/"), "{err}");
     assert!(
-        !log.lock().unwrap().iter().any(|p| p.starts_with("/private")),
+        !log.lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.starts_with("/private")),
         "a disallowed page was requested"
     );
     // No database, data directory or config file appeared.
@@ -81,7 +84,10 @@ fn extract_url_obeys_robots_and_leaves_nothing_behind() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert!(left.iter().all(|n| n != "data" && n != "config"), "{left:?}");
+    assert!(
+        left.iter().all(|n| n != "data" && n != "config"),
+        "{left:?}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use crate::export::Format;
 use crate::secrets::{KeySource, Secrets};
 use crate::store::{self, Store};
 
+mod extract;
 mod run;
 
 pub use run::{DemoArgs, RunArgs};
@@ -45,7 +46,7 @@ pub enum Command {
     /// Run (or resume) a pipeline job: the eleven phases of `full`, or a mode's subset.
     Run(RunArgs),
     /// Extract companies from one saved page or URL; prints JSON lines.
-    Extract(crate::extract::cli::ExtractArgs),
+    Extract(extract::ExtractArgs),
     /// Explain robots.txt verdicts for URLs.
     Robots(crate::crawl::robots::RobotsArgs),
     /// Serve the generated fixture world on loopback, or print its ground truth.
@@ -160,9 +161,7 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
         }
         Some(Command::Demo(args)) => run::cmd_demo(&env, cli.db.is_some(), &args).await,
         Some(Command::Run(args)) => run::cmd_run(&env, &args).await,
-        Some(Command::Extract(args)) => {
-            crate::extract::cli::run(args, &env.config_readonly()?.crawl).await
-        }
+        Some(Command::Extract(args)) => extract::run(args, &env.config_readonly()?.crawl).await,
         Some(Command::Robots(args)) => {
             let mut out = std::io::stdout();
             let settings = env.config_readonly()?.crawl;

@@ -340,6 +340,7 @@ fn analyse(resp: &Response, inp: &AnalyseInput) -> Analysed {
         association_base_url: a.map(|a| a.base_url.clone()),
         selectors: a.and_then(|a| a.selectors.clone()),
         page_type: (hint == Some("profile")).then_some(PageType::MemberProfile),
+        structure_only: true,
     };
     let facts = PageFacts {
         url: inp.url.as_str(),

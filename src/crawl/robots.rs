@@ -528,6 +528,7 @@ mod tests {
                     "http://pma.example/directory/".into(),
                 ],
             },
+            &crate::config::CrawlSettings::default(),
             &mut out,
         )
         .await

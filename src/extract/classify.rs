@@ -78,7 +78,11 @@ pub struct PageSurvey {
 /// structural links does it have? Records themselves are the EXTRACTION
 /// phase's business; nothing of them leaves this function.
 pub fn survey(f: &PageFacts<'_>, ctx: &super::ExtractContext) -> PageSurvey {
-    let ex = super::extract_page(f.body, f.final_url, ctx);
+    let ctx = super::ExtractContext {
+        structure_only: true,
+        ..ctx.clone()
+    };
+    let ex = super::extract_page(f.body, f.final_url, &ctx);
     PageSurvey {
         classification: classify(f, &ex),
         structure: Structure {

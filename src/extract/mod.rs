@@ -8,7 +8,6 @@
 //! over the store.
 
 pub mod classify;
-pub mod cli;
 pub mod configured;
 pub mod dom;
 pub mod events;
@@ -45,6 +44,10 @@ pub struct ExtractContext {
     pub selectors: Option<Selectors>,
     /// From classification; `None` = guess.
     pub page_type: Option<PageType>,
+    /// Only the page's structure is wanted (the crawler's survey): records
+    /// keep their name and profile link, and the costly normalization of
+    /// phones, addresses, websites and provenance is skipped.
+    pub structure_only: bool,
 }
 
 /// Everything read from one page.
@@ -87,6 +90,7 @@ pub struct PageCtx {
     pub noise_phones: HashSet<String>,
     pub own_name_key: Option<String>,
     pub association: String,
+    pub structure_only: bool,
 }
 
 impl PageCtx {
@@ -110,6 +114,7 @@ impl PageCtx {
             noise_phones: HashSet::new(),
             own_name_key: ctx.association_name.as_deref().map(name_key),
             association: ctx.association.clone().unwrap_or_default(),
+            structure_only: ctx.structure_only,
         }
     }
 
@@ -149,6 +154,20 @@ pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Optio
     if name.is_empty() || name.len() > 200 || name_key(&name).is_empty() {
         return None;
     }
+    let profile_url = d
+        .profile_url
+        .and_then(|u| normalize_website(&u, pc.base.as_ref()));
+    if pc.structure_only {
+        return Some(MemberRecord {
+            association: pc.association.clone(),
+            name,
+            profile_url,
+            source_url: pc.source_url.clone(),
+            extractor: extractor.to_owned(),
+            confidence: confidence.clamp(0.0, 1.0),
+            ..Default::default()
+        });
+    }
     let opt = |s: Option<String>| s.map(|v| clean_text(&v)).filter(|v| !v.is_empty());
     let website = d
         .website
@@ -177,9 +196,6 @@ pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Optio
             None => clean_text(&p),
         });
     let country = opt(d.country).or_else(|| state_country.map(|(_, c)| c.to_owned()));
-    let profile_url = d
-        .profile_url
-        .and_then(|u| normalize_website(&u, pc.base.as_ref()));
     let mut rec = MemberRecord {
         association: pc.association.clone(),
         name,

@@ -73,6 +73,7 @@ pub(crate) fn context_for(
         association_base_url: a.map(|a| a.base_url.clone()),
         selectors: a.and_then(|a| a.selectors.clone()),
         page_type,
+        structure_only: false,
     }
 }
 

@@ -41,6 +41,55 @@ struct Job<'a> {
     summary: RunSummary,
 }
 
+/// The job a run works on.
+struct Opened {
+    id: i64,
+    kind: String,
+    mode: JobMode,
+    params: JobParams,
+    resumed: bool,
+}
+
+/// Creates the job, or adopts the one to resume; `None` when that one had
+/// already completed (nothing to do).
+async fn open_job(writer: &Writer, req: &RunRequest) -> Result<Option<Opened>> {
+    if let Some(id) = req.resume {
+        let job = writer
+            .call(move |s| match s.job(id)? {
+                Some(j) if j.status == JobStatus::Completed => Ok(j),
+                _ => s.adopt_job(id),
+            })
+            .await?;
+        if job.status == JobStatus::Completed {
+            return Ok(None);
+        }
+        return Ok(Some(Opened {
+            id,
+            kind: job.kind,
+            mode: job.mode,
+            params: JobParams::from_json(&job.params)?,
+            resumed: true,
+        }));
+    }
+    let (kind, mode, json) = (req.kind.clone(), req.mode, req.params.to_json());
+    let id = writer
+        .call(move |s| {
+            s.create_job(&NewJob {
+                kind: &kind,
+                mode,
+                params_json: &json,
+            })
+        })
+        .await?;
+    Ok(Some(Opened {
+        id,
+        kind: req.kind.clone(),
+        mode: req.mode,
+        params: req.params.clone(),
+        resumed: false,
+    }))
+}
+
 /// Runs (or resumes) a job to its end, a failure, or a cancellation.
 pub async fn run(
     cfg: &Config,
@@ -52,46 +101,20 @@ pub async fn run(
         return dry_run(cfg, &req, events).await;
     }
     let writer = Writer::open(&req.db)?;
-    let (id, mode, params, resumed) = match req.resume {
-        Some(id) => {
-            let job = writer.call(move |s| {
-                let j = s.job(id)?;
-                match j {
-                    Some(j) if j.status == JobStatus::Completed => Ok(j),
-                    _ => s.adopt_job(id),
-                }
-            });
-            let job = job.await?;
-            if job.status == JobStatus::Completed {
-                writer.close().await?;
-                return Ok(RunSummary {
-                    job_id: Some(id),
-                    status: JobStatus::Completed,
-                    resumed: true,
-                    already_finished: true,
-                    phases: Vec::new(),
-                    crawl: None,
-                    extract: None,
-                    companies: 0,
-                    memberships: 0,
-                });
-            }
-            (id, job.mode, JobParams::from_json(&job.params)?, true)
-        }
-        None => {
-            let (kind, mode, json) = (req.kind.clone(), req.mode, req.params.to_json());
-            let id = writer
-                .call(move |s| {
-                    s.create_job(&NewJob {
-                        kind: &kind,
-                        mode,
-                        params_json: &json,
-                    })
-                })
-                .await?;
-            (id, req.mode, req.params.clone(), false)
-        }
+    let Some(opened) = open_job(&writer, &req).await? else {
+        writer.close().await?;
+        let mut done = RunSummary::empty(req.resume, JobStatus::Completed);
+        done.resumed = true;
+        done.already_finished = true;
+        return Ok(done);
     };
+    let Opened {
+        id,
+        kind,
+        mode,
+        params,
+        resumed,
+    } = opened;
     // A demo job brings its generated world back up (same seed, same pages).
     let mut params = params;
     let world = match params.demo {
@@ -104,7 +127,7 @@ pub async fn run(
     };
     events.emit(PipelineEvent::JobStarted {
         job_id: id,
-        kind: req.kind.clone(),
+        kind,
         mode,
         resumed,
     });
@@ -120,15 +143,8 @@ pub async fn run(
         events: events.clone(),
         control: control.clone(),
         summary: RunSummary {
-            job_id: Some(id),
-            status: JobStatus::Running,
             resumed,
-            already_finished: false,
-            phases: Vec::new(),
-            crawl: None,
-            extract: None,
-            companies: 0,
-            memberships: 0,
+            ..RunSummary::empty(Some(id), JobStatus::Running)
         },
     };
     let watcher = tokio::spawn(watch_control(
@@ -216,7 +232,8 @@ impl Job<'_> {
             if self.control.is_cancelled() {
                 return Ok(());
             }
-            if self.resumed {
+            // INIT runs on every start: the disk may have filled meanwhile.
+            if self.resumed && phase != Phase::Init {
                 let id = self.id;
                 let status = self.writer.call(move |s| s.phase_status(id, phase)).await?;
                 if matches!(status, Some(PhaseStatus::Completed | PhaseStatus::Skipped)) {
@@ -488,14 +505,7 @@ async fn dry_run(cfg: &Config, req: &RunRequest, events: EventSender) -> Result<
         w.shutdown().await;
     }
     Ok(RunSummary {
-        job_id: None,
-        status: JobStatus::Completed,
-        resumed: false,
-        already_finished: false,
-        phases: Vec::new(),
         crawl: Some(report?),
-        extract: None,
-        companies: 0,
-        memberships: 0,
+        ..RunSummary::empty(None, JobStatus::Completed)
     })
 }

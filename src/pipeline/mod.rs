@@ -64,6 +64,23 @@ pub struct RunSummary {
     pub memberships: i64,
 }
 
+impl RunSummary {
+    /// A summary with nothing done yet.
+    pub fn empty(job_id: Option<i64>, status: JobStatus) -> Self {
+        RunSummary {
+            job_id,
+            status,
+            resumed: false,
+            already_finished: false,
+            phases: Vec::new(),
+            crawl: None,
+            extract: None,
+            companies: 0,
+            memberships: 0,
+        }
+    }
+}
+
 /// The phases a mode runs, in order.
 pub fn phases_of(mode: JobMode) -> &'static [Phase] {
     use Phase::*;

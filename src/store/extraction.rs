@@ -140,15 +140,17 @@ impl Store {
         association: &str,
         record_key: &str,
     ) -> Result<Option<MemberRecord>> {
-        let raw: Option<Option<String>> = self
+        let sql = format!(
+            "SELECT {} FROM association_memberships WHERE association_code = ?1 AND record_key = ?2",
+            super::memberships::MEMBER_COLUMNS
+        );
+        Ok(self
             .conn()
-            .query_row(
-                "SELECT raw_json FROM association_memberships WHERE association_code = ?1 AND record_key = ?2",
-                params![association, record_key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(raw.flatten().and_then(|s| serde_json::from_str(&s).ok()))
+            .prepare_cached(&sql)?
+            .query_row(params![association, record_key], |r| {
+                super::memberships::member_from_row(r, 0)
+            })
+            .optional()?)
     }
 
     /// The active company with this registrable domain, else with this name key.

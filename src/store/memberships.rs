@@ -30,7 +30,8 @@ impl Store {
     ) -> Result<i64> {
         let now = now_string();
         let key = record_key(rec, name_key);
-        let id = self.conn().query_row(
+        // Prepared once per connection: the writer inserts many thousands.
+        let mut stmt = self.conn().prepare_cached(
             "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
                 website, domain, phone, email, street, city, state, postal_code, country, membership_type,
                 profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
@@ -46,9 +47,11 @@ impl Store {
                 membership_type = excluded.membership_type, profile_url = excluded.profile_url,
                 source_url = excluded.source_url, extractor = excluded.extractor,
                 confidence = excluded.confidence, provenance = excluded.provenance,
-                raw_json = excluded.raw_json, job_id = coalesce(excluded.job_id, job_id),
+                raw_json = NULL, job_id = coalesce(excluded.job_id, job_id),
                 last_seen_at = excluded.last_seen_at
              RETURNING id",
+        )?;
+        let id = stmt.query_row(
             params![
                 rec.association,
                 key,
@@ -70,7 +73,9 @@ impl Store {
                 rec.extractor,
                 rec.confidence,
                 serde_json::to_string(&rec.provenance)?,
-                serde_json::to_string(rec)?,
+                // Every field has its own column: the record is not stored
+                // twice (it halves the bytes written per listing).
+                Option::<String>::None,
                 job_id,
                 now
             ],
@@ -81,25 +86,12 @@ impl Store {
 
     /// The listing records of one company.
     pub fn memberships_of(&self, company_id: i64) -> Result<Vec<MemberRecord>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT raw_json, association_code, raw_name, source_url, extractor, confidence
-             FROM association_memberships WHERE company_id = ?1 ORDER BY association_code, id",
-        )?;
-        let rows = stmt.query_map([company_id], |r| {
-            let raw: Option<String> = r.get(0)?;
-            let parsed = raw.and_then(|s| serde_json::from_str::<MemberRecord>(&s).ok());
-            Ok(match parsed {
-                Some(rec) => rec,
-                None => MemberRecord {
-                    association: r.get(1)?,
-                    name: r.get(2)?,
-                    source_url: r.get(3)?,
-                    extractor: r.get(4)?,
-                    confidence: r.get(5)?,
-                    ..Default::default()
-                },
-            })
-        })?;
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM association_memberships WHERE company_id = ?1
+             ORDER BY association_code, id"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map([company_id], |r| member_from_row(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -110,6 +102,36 @@ impl Store {
                 r.get(0)
             })?)
     }
+}
+
+/// The columns [`member_from_row`] reads, in its order.
+pub(crate) const MEMBER_COLUMNS: &str =
+    "association_code, raw_name, website, domain, phone, email, street,
+    city, state, postal_code, country, membership_type, profile_url, source_url, extractor,
+    confidence, provenance";
+
+/// A listing record from [`MEMBER_COLUMNS`] starting at column `at`.
+pub(crate) fn member_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MemberRecord> {
+    let provenance: String = r.get(at + 16)?;
+    Ok(MemberRecord {
+        association: r.get(at)?,
+        name: r.get(at + 1)?,
+        website: r.get(at + 2)?,
+        domain: r.get(at + 3)?,
+        phone: r.get(at + 4)?,
+        email: r.get(at + 5)?,
+        street: r.get(at + 6)?,
+        city: r.get(at + 7)?,
+        state: r.get(at + 8)?,
+        postal_code: r.get(at + 9)?,
+        country: r.get(at + 10)?,
+        membership_type: r.get(at + 11)?,
+        profile_url: r.get(at + 12)?,
+        source_url: r.get(at + 13)?,
+        extractor: r.get(at + 14)?,
+        confidence: r.get(at + 15)?,
+        provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+    })
 }
 
 /// A listing row with the company it resolved to, for exports.
@@ -125,38 +147,18 @@ pub struct MembershipRow {
 impl Store {
     /// Every listing record, ordered by association then name.
     pub fn all_memberships(&self) -> Result<Vec<MembershipRow>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT id, company_id, association_code, raw_name, website, domain, phone, email, street, city,
-                    state, postal_code, country, membership_type, profile_url, source_url, extractor,
-                    confidence, provenance, first_seen_at, last_seen_at
-             FROM association_memberships ORDER BY association_code, raw_name COLLATE NOCASE, id",
-        )?;
+        let sql = format!(
+            "SELECT id, company_id, first_seen_at, last_seen_at, {MEMBER_COLUMNS}
+             FROM association_memberships ORDER BY association_code, raw_name COLLATE NOCASE, id"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map([], |r| {
-            let provenance: String = r.get(18)?;
             Ok(MembershipRow {
                 id: r.get(0)?,
                 company_id: r.get(1)?,
-                record: MemberRecord {
-                    association: r.get(2)?,
-                    name: r.get(3)?,
-                    website: r.get(4)?,
-                    domain: r.get(5)?,
-                    phone: r.get(6)?,
-                    email: r.get(7)?,
-                    street: r.get(8)?,
-                    city: r.get(9)?,
-                    state: r.get(10)?,
-                    postal_code: r.get(11)?,
-                    country: r.get(12)?,
-                    membership_type: r.get(13)?,
-                    profile_url: r.get(14)?,
-                    source_url: r.get(15)?,
-                    extractor: r.get(16)?,
-                    confidence: r.get(17)?,
-                    provenance: serde_json::from_str(&provenance).unwrap_or_default(),
-                },
-                first_seen_at: r.get(19)?,
-                last_seen_at: r.get(20)?,
+                first_seen_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                record: member_from_row(r, 4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

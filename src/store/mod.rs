@@ -171,6 +171,13 @@ impl Store {
         &self.conn
     }
 
+    /// A larger page cache for the writer: big batches then spill to the
+    /// WAL once, at commit, instead of page by page.
+    pub(crate) fn tune_for_writing(&self) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -65_536)?; // KiB: 64 MiB
+        Ok(())
+    }
+
     pub(crate) fn begin_immediate(&self) -> Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())

@@ -70,6 +70,9 @@ impl Writer {
 
     /// Starts the writer thread on an open store.
     pub fn start(store: Store) -> Self {
+        if let Err(e) = store.tune_for_writing() {
+            tracing::warn!(error = %e, "could not enlarge the writer's page cache");
+        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let inner = Arc::new(Inner {
             error: Mutex::new(None),

@@ -6,9 +6,9 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 
-use super::{ExtractContext, extract_page};
 use crate::config::{AssociationsFile, CrawlSettings};
 use crate::crawl::polite::PoliteFetcher;
+use crate::extract::{ExtractContext, extract_page};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExtractArgs {
@@ -23,8 +23,7 @@ pub struct ExtractArgs {
     pub association: Option<String>,
 }
 
-/// Decodes a page body (see [`crate::normalize::charset::decode`]).
-pub fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
+fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
     crate::normalize::charset::decode(bytes, content_type).0
 }
 
@@ -52,7 +51,8 @@ async fn fetch(
 pub async fn run(args: ExtractArgs, settings: &CrawlSettings) -> Result<()> {
     let is_url = args.input.starts_with("http://") || args.input.starts_with("https://");
     let (body, source) = if is_url {
-        let u = url::Url::parse(&args.input).with_context(|| format!("bad URL {:?}", args.input))?;
+        let u =
+            url::Url::parse(&args.input).with_context(|| format!("bad URL {:?}", args.input))?;
         let (bytes, ct, final_url) = fetch(settings, &u).await?;
         (decode_body(&bytes, ct.as_deref()), final_url)
     } else {
