@@ -253,6 +253,9 @@ fn main() {
     if want("fixture") {
         bench_fixture_scale();
     }
+    if want("ceiling") {
+        bench_sqlite_ceiling(env_usize("NAM_BENCH_ROWS", 200_000));
+    }
     if want("writer") {
         bench_writer(env_usize("NAM_BENCH_ROWS", 200_000));
     }
@@ -269,3 +272,87 @@ fn main() {
         ));
     }
 }
+
+/// The ceiling: the same upsert on a bare connection, one transaction, no
+/// writer, no record conversion, foreign keys on (deferred) and off.
+fn bench_sqlite_ceiling(rows: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    drop(nam::store::Store::open(&path).unwrap());
+    let prov = r#"{"city":{"source_url":"http://pma.example/directory/?page=12","extractor":"generic","at":"2026-12-02T07:00:00.123456Z","confidence":0.9},"name":{"source_url":"http://pma.example/directory/?page=12","extractor":"generic","at":"2026-12-02T07:00:00.123456Z","confidence":0.9},"phone":{"source_url":"http://pma.example/directory/?page=12","extractor":"generic","at":"2026-12-02T07:00:00.123456Z","confidence":0.9},"website":{"source_url":"http://pma.example/directory/?page=12","extractor":"generic","at":"2026-12-02T07:00:00.123456Z","confidence":0.9}}"#;
+    for fk in ["DEFER", "OFF"] {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+        c.pragma_update(None, "synchronous", "NORMAL").unwrap();
+        c.pragma_update(None, "cache_size", -65536).unwrap();
+        c.pragma_update(None, "temp_store", "MEMORY").unwrap();
+        c.pragma_update(None, "foreign_keys", if fk == "OFF" { "OFF" } else { "ON" })
+            .unwrap();
+        if fk == "DEFER" {
+            c.pragma_update(None, "defer_foreign_keys", "ON").unwrap();
+        }
+        c.execute_batch("DELETE FROM association_memberships")
+            .unwrap();
+        let t = Instant::now();
+        c.execute_batch("BEGIN").unwrap();
+        if fk == "DEFER" {
+            c.pragma_update(None, "defer_foreign_keys", "ON").unwrap();
+        }
+        {
+            let mut st = c.prepare_cached(SQL).unwrap();
+            for i in 0..rows {
+                let none: Option<String> = None;
+                st.execute(rusqlite::params![
+                    "PMA",
+                    format!("name:company {i} precision stamping|pittsburgh"),
+                    none,
+                    format!("Company {i} Precision Stamping Inc."),
+                    format!("company {i} precision stamping"),
+                    format!("http://www.company-{i}.example/"),
+                    format!("company-{i}.example"),
+                    "+14125551234",
+                    none,
+                    none,
+                    "Pittsburgh",
+                    "PA",
+                    "15222",
+                    "US",
+                    none,
+                    none,
+                    "http://pma.example/directory/?page=1",
+                    "generic",
+                    0.9,
+                    prov,
+                    none,
+                    none,
+                    "2026-12-02T07:00:00Z"
+                ])
+                .unwrap();
+            }
+        }
+        c.execute_batch("COMMIT").unwrap();
+        let label = if fk == "OFF" { "off" } else { "on, deferred" };
+        println!(
+            "sqlite ceiling: {rows} membership upserts on a bare connection, foreign keys {label}: {:.0} rows/s",
+            rows as f64 / t.elapsed().as_secs_f64()
+        );
+    }
+}
+
+const SQL: &str = "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
+                website, domain, phone, email, street, city, state, postal_code, country, membership_type,
+                profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
+                first_seen_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                ?20, ?21, ?22, ?23, ?23)
+             ON CONFLICT (association_code, record_key) DO UPDATE SET
+                company_id = coalesce(excluded.company_id, company_id),
+                raw_name = excluded.raw_name, name_key = excluded.name_key, website = excluded.website,
+                domain = excluded.domain, phone = excluded.phone, email = excluded.email,
+                street = excluded.street, city = excluded.city, state = excluded.state,
+                postal_code = excluded.postal_code, country = excluded.country,
+                membership_type = excluded.membership_type, profile_url = excluded.profile_url,
+                source_url = excluded.source_url, extractor = excluded.extractor,
+                confidence = excluded.confidence, provenance = excluded.provenance,
+                raw_json = NULL, job_id = coalesce(excluded.job_id, job_id),
+                last_seen_at = excluded.last_seen_at";

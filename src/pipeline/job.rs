@@ -55,7 +55,7 @@ struct Opened {
 async fn open_job(writer: &Writer, req: &RunRequest) -> Result<Option<Opened>> {
     if let Some(id) = req.resume {
         let job = writer
-            .call(move |s| match s.job(id)? {
+            .call_guarded(move |s| match s.job(id)? {
                 Some(j) if j.status == JobStatus::Completed => Ok(j),
                 _ => s.adopt_job(id),
             })

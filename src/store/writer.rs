@@ -3,12 +3,18 @@
 //! Stages hand it operations (closures over [`Store`] methods, so SQL stays in
 //! the store) and go on. The thread takes whatever is queued, up to
 //! [`MAX_BATCH`] operations, and applies them in one transaction: one commit
-//! per batch instead of one per statement. Each operation runs under a
-//! savepoint, so one that fails is rolled back alone. Because batches are
-//! committed in the order operations were sent, what survives a crash is
-//! always a prefix of what the pipeline did, which is what makes resuming
-//! safe. Readers (the TUI, exports, the crawler's look-ups) use their own
-//! connections; WAL lets them read while the writer writes.
+//! per batch instead of one per statement. Because batches are committed in
+//! the order operations were sent, what survives a crash is always a prefix
+//! of what the pipeline did, which is what makes resuming safe.
+//!
+//! An operation that fails rolls back its whole batch and stops the writer
+//! (every later call reports the failure): the job fails and resumes from
+//! its last commit. Only [`Writer::call_guarded`] runs under a savepoint, so
+//! its failure is rolled back alone; it is for small operations that may
+//! fail for ordinary reasons. (Savepoints are not free: inside one, SQLite
+//! journals every statement, which makes bulk inserts about three times
+//! slower.) Readers (the TUI, exports) use their own connections; WAL lets
+//! them read while the writer writes.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,11 +33,13 @@ const QUEUE: usize = 4096;
 type Op = Box<dyn FnOnce(&Store) -> Result<()> + Send>;
 type Reply = Box<dyn FnOnce(bool) + Send>;
 
-enum Msg {
-    /// Fire and forget; a failure poisons the writer (see [`Writer::error`]).
-    Op(Op),
-    /// Runs `op`; `reply` is called after the batch commits (true) or fails.
-    Call { op: Op, reply: Reply },
+/// One operation; `reply` (if any) is called after the batch commits
+/// (true) or fails (false).
+struct Msg {
+    op: Op,
+    reply: Option<Reply>,
+    /// Under a savepoint: a failure is rolled back alone.
+    guarded: bool,
 }
 
 /// Counters for benchmarks and reports.
@@ -121,7 +129,11 @@ impl Writer {
     ) -> Result<()> {
         self.check()?;
         self.tx
-            .send(Msg::Op(Box::new(op)))
+            .send(Msg {
+                op: Box::new(op),
+                reply: None,
+                guarded: false,
+            })
             .await
             .map_err(|_| anyhow!("the database writer has stopped"))
     }
@@ -133,17 +145,23 @@ impl Writer {
     ) -> Result<()> {
         self.check()?;
         self.tx
-            .blocking_send(Msg::Op(Box::new(op)))
+            .blocking_send(Msg {
+                op: Box::new(op),
+                reply: None,
+                guarded: false,
+            })
             .map_err(|_| anyhow!("the database writer has stopped"))
     }
 
     fn call_msg<T: Send + 'static>(
         op: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+        guarded: bool,
     ) -> (Msg, oneshot::Receiver<Result<T>>) {
         let (tx, rx) = oneshot::channel();
         let slot: Arc<Mutex<Option<Result<T>>>> = Arc::new(Mutex::new(None));
         let out = slot.clone();
-        let msg = Msg::Call {
+        let msg = Msg {
+            guarded,
             op: Box::new(move |s| {
                 let r = op(s);
                 let failed = r.as_ref().err().map(|e| anyhow!("{e:#}"));
@@ -154,7 +172,7 @@ impl Writer {
                     None => Ok(()),
                 }
             }),
-            reply: Box::new(move |committed| {
+            reply: Some(Box::new(move |committed| {
                 let r = slot
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -166,26 +184,50 @@ impl Writer {
                     r.and_then(|_| Err(anyhow!("the batch holding this write did not commit")))
                 };
                 let _ = tx.send(r);
-            }),
+            })),
         };
         (msg, rx)
     }
 
     /// Runs `op` on the write connection in the current batch and returns
     /// its result once the batch has committed. Also a barrier: everything
-    /// submitted before it is committed when it returns.
+    /// submitted before it is committed when it returns. A failure stops
+    /// the writer, like a failed [`Writer::submit`].
     pub async fn call<T: Send + 'static>(
         &self,
         op: impl FnOnce(&Store) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.send_call(op, false).await
+    }
+
+    /// [`Writer::call`] under a savepoint: a failure is rolled back alone,
+    /// returned to the caller, and the writer goes on.
+    pub async fn call_guarded<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.send_call(op, true).await
+    }
+
+    async fn send_call<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+        guarded: bool,
+    ) -> Result<T> {
         self.check()?;
-        let (msg, rx) = Self::call_msg(op);
+        let (msg, rx) = Self::call_msg(op, guarded);
         self.tx
             .send(msg)
             .await
             .map_err(|_| anyhow!("the database writer has stopped"))?;
-        rx.await
-            .map_err(|_| anyhow!("the database writer has stopped"))?
+        let r = rx
+            .await
+            .map_err(|_| anyhow!("the database writer has stopped"))?;
+        // A lost batch reports what sank it rather than its own absence.
+        if r.is_err() && !guarded {
+            self.check()?;
+        }
+        r
     }
 
     /// [`Writer::call`] for blocking threads.
@@ -194,12 +236,17 @@ impl Writer {
         op: impl FnOnce(&Store) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.check()?;
-        let (msg, rx) = Self::call_msg(op);
+        let (msg, rx) = Self::call_msg(op, false);
         self.tx
             .blocking_send(msg)
             .map_err(|_| anyhow!("the database writer has stopped"))?;
-        rx.blocking_recv()
-            .map_err(|_| anyhow!("the database writer has stopped"))?
+        let r = rx
+            .blocking_recv()
+            .map_err(|_| anyhow!("the database writer has stopped"))?;
+        if r.is_err() {
+            self.check()?;
+        }
+        r
     }
 
     /// Waits until everything queued so far is committed; fails if any
@@ -268,30 +315,34 @@ fn apply(
     replies: &mut Vec<Reply>,
     inner: &Inner,
 ) -> bool {
-    if let Err(e) = store.begin_immediate() {
-        remember(inner, &e);
-        for m in batch {
-            if let Msg::Call { reply, .. } = m {
-                replies.push(reply);
-            }
+    let mut ok = match store.begin_immediate() {
+        Ok(()) => true,
+        Err(e) => {
+            remember(inner, &e);
+            false
         }
-        return false;
-    }
+    };
     for m in batch {
-        let (op, reply) = match m {
-            Msg::Op(op) => (op, None),
-            Msg::Call { op, reply } => (op, Some(reply)),
-        };
-        let result = store.savepoint(op);
-        if let Err(e) = &result
-            && reply.is_none()
-        {
-            tracing::error!(error = %format!("{e:#}"), "database write failed");
-            remember(inner, e);
-        }
-        if let Some(r) = reply {
+        if let Some(r) = m.reply {
             replies.push(r);
         }
+        if !ok {
+            continue; // the batch is lost; its callers hear so
+        }
+        if m.guarded {
+            // A guarded failure is the caller's business (its reply says so).
+            let _ = store.savepoint(m.op);
+            continue;
+        }
+        if let Err(e) = (m.op)(store) {
+            tracing::error!(error = %format!("{e:#}"), "database write failed; batch rolled back");
+            remember(inner, &e);
+            ok = false;
+        }
+    }
+    if !ok {
+        store.rollback_quietly();
+        return false;
     }
     match store.commit() {
         Ok(()) => true,
@@ -333,11 +384,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_call_rolls_back_alone_and_reports_its_error() {
+    async fn a_failing_guarded_call_rolls_back_alone_and_reports_its_error() {
         let (_dir, w) = temp_writer();
         w.submit(|s| s.create_job_for_test("kept")).await.unwrap();
         let r: Result<()> = w
-            .call(|s| {
+            .call_guarded(|s| {
                 s.create_job_for_test("rolled back")?;
                 Err(anyhow!("no thanks"))
             })
@@ -351,12 +402,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_submit_poisons_the_writer() {
-        let (_dir, w) = temp_writer();
-        w.submit(|_| Err(anyhow!("disk on fire"))).await.unwrap();
+    async fn a_failing_submit_rolls_back_its_batch_and_poisons_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let w = Writer::open(&path).unwrap();
+        w.submit(|s| s.create_job_for_test("committed"))
+            .await
+            .unwrap();
+        w.flush().await.unwrap();
+        w.submit(|s| {
+            s.create_job_for_test("half-way")?;
+            Err(anyhow!("disk on fire"))
+        })
+        .await
+        .unwrap();
         let e = w.flush().await.unwrap_err().to_string();
         assert!(e.contains("disk on fire"), "{e}");
         assert!(w.submit(|_| Ok(())).await.is_err());
+        drop(w);
+        let n = Store::open(&path).unwrap().job_count().unwrap();
+        assert_eq!(n, 1, "the failed batch left nothing behind");
     }
 
     #[test]
