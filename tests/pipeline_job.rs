@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The job machinery in process: MONITOR notices a site's layout change end
 //! to end, a dry run leaves an existing database byte-for-byte alone in
 //! content, and modes run their own phases only.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! One-off requests (`nam extract URL`, `nam robots URL`) go through the same
 //! polite path as the crawl: robots.txt is read and obeyed, and nothing is
 //! left behind on disk.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Jobs survive their process: SIGKILL at many points of every phase, then
 //! `nam run --resume`, gives the same data as a run nobody interrupted;
 //! Ctrl-C (SIGINT) and `nam jobs cancel` leave resumable jobs; pause and
