@@ -18,33 +18,44 @@ pub struct StoredPage {
     pub content_hash: Option<String>,
 }
 
-/// Where extraction stands: pages come in a fixed order (listings, events
-/// and unclassified pages first, then member profiles, each by URL), so the
-/// result does not depend on the order the crawl happened to fetch them in,
-/// and a resumed run continues exactly after the last page it finished.
+/// Where extraction stands. Pages come in a fixed order: listings (and
+/// pages not classified yet), then member profiles, then events and
+/// exhibitor lists (their participants link to the companies the listings
+/// made), each by URL. So the result does not depend on the order the crawl
+/// happened to fetch pages in, and a resumed run continues exactly after
+/// the last page it finished.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtractCursor {
-    pub profiles: bool,
+    pub rank: u8,
     pub url: String,
+}
+
+/// The rank of a page type in extraction order (see [`ExtractCursor`]).
+fn rank_of(page_type: Option<&str>) -> u8 {
+    match page_type {
+        Some("member_profile") => 1,
+        Some("event" | "exhibitor_list") => 2,
+        _ => 0,
+    }
 }
 
 impl ExtractCursor {
     pub fn after(page: &StoredPage) -> Self {
         ExtractCursor {
-            profiles: page.page_type.as_deref() == Some("member_profile"),
+            rank: rank_of(page.page_type.as_deref()),
             url: page.url.clone(),
         }
     }
 
-    /// `0|URL` or `1|URL`, for the job's checkpoint.
+    /// `RANK|URL`, for the job's checkpoint.
     pub fn encode(&self) -> String {
-        format!("{}|{}", u8::from(self.profiles), self.url)
+        format!("{}|{}", self.rank, self.url)
     }
 
     pub fn decode(s: &str) -> Option<Self> {
-        let (p, url) = s.split_once('|')?;
+        let (r, url) = s.split_once('|')?;
         Some(ExtractCursor {
-            profiles: p == "1",
+            rank: r.parse().ok()?,
             url: url.to_string(),
         })
     }
@@ -65,11 +76,14 @@ impl Store {
                AND (page_type IS NULL OR page_type IN ('directory_listing', 'member_profile', 'event', 'exhibitor_list'))
                AND (status_code IS NULL OR status_code < 400)
                AND extracted_hash IS NOT content_hash
-               AND ((page_type IS 'member_profile') > ?1
-                    OR ((page_type IS 'member_profile') = ?1 AND url > ?2))
-             ORDER BY page_type IS 'member_profile', url LIMIT ?3",
+               AND (CASE WHEN page_type = 'member_profile' THEN 1
+                         WHEN page_type IN ('event', 'exhibitor_list') THEN 2 ELSE 0 END,
+                    url) > (?1, ?2)
+             ORDER BY CASE WHEN page_type = 'member_profile' THEN 1
+                           WHEN page_type IN ('event', 'exhibitor_list') THEN 2 ELSE 0 END, url
+             LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![cursor.profiles, cursor.url, limit as i64], |r| {
+        let rows = stmt.query_map(params![cursor.rank, cursor.url, limit as i64], |r| {
             Ok(StoredPage {
                 id: r.get(0)?,
                 url: r.get(1)?,
