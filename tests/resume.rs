@@ -438,6 +438,14 @@ fn pause_resume_and_cancel_from_another_process() {
         scalar(&db, "SELECT status FROM extraction_jobs WHERE id = 1"),
         "paused"
     );
+    // A second job on the same database is refused while this one lives.
+    let out = home.output(
+        &db,
+        &["demo", "--no-tui", "--no-politeness", "--members", MEMBERS],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("job 1 is running on this database"), "{err}");
     // While paused, no page is fetched: requests already in flight (at most
     // one per domain, behind a Crawl-delay of up to 2 s) land, then nothing.
     std::thread::sleep(Duration::from_millis(2500));

@@ -385,8 +385,12 @@ fn show_job(env: &Env, id: i64) -> Result<()> {
         println!("  error: {e}");
     }
     for p in store.phases(id)? {
+        let reason = serde_json::from_str::<serde_json::Value>(&p.stats)
+            .ok()
+            .and_then(|v| v["reason"].as_str().map(|r| format!("  ({r})")))
+            .unwrap_or_default();
         println!(
-            "  {:<15} {:<10} {:>6} done{}{}",
+            "  {:<15} {:<10} {:>6} done{}{}{reason}",
             p.phase.as_str(),
             p.status,
             p.done,

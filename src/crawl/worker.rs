@@ -131,7 +131,20 @@ impl Worker {
                     self.give_up_domain(q, rest).await?;
                     break;
                 }
-                if !self.process(q).await? {
+                // Cancel does not wait out a long Retry-After, backoff or
+                // Crawl-delay: the URL goes back to pending for the resume.
+                let control = self.sh.control.clone();
+                let claimed = q.clone();
+                let done = tokio::select! {
+                    r = self.process(q) => Some(r?),
+                    _ = control.cancelled() => None,
+                };
+                let Some(more) = done else {
+                    self.put_back(&claimed).await?;
+                    self.release(rest).await?;
+                    return Ok(Stop::Cancelled);
+                };
+                if !more {
                     self.release(rest).await?;
                     return Ok(Stop::MaxPages);
                 }

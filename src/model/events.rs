@@ -158,6 +158,14 @@ impl Bus {
         self.notify.notify_one();
     }
 
+    /// The next event, or whether the channel is closed. `closed` is read
+    /// first: an event sent before the last sender left is then always
+    /// found by the pop that follows.
+    fn pop_or_closed(&self) -> Result<PipelineEvent, bool> {
+        let closed = self.lock().closed;
+        self.pop().ok_or(closed)
+    }
+
     fn pop(&self) -> Option<PipelineEvent> {
         let mut st = self.lock();
         let ev = st.queue.pop_front()?;
@@ -230,13 +238,11 @@ impl EventReceiver {
     pub async fn recv(&mut self) -> Option<PipelineEvent> {
         loop {
             let notified = self.0.notify.notified();
-            if let Some(ev) = self.0.pop() {
-                return Some(ev);
+            match self.0.pop_or_closed() {
+                Ok(ev) => return Some(ev),
+                Err(true) => return None,
+                Err(false) => notified.await,
             }
-            if self.0.lock().closed {
-                return None;
-            }
-            notified.await;
         }
     }
 

@@ -53,6 +53,14 @@ struct Opened {
 /// Creates the job, or adopts the one to resume; `None` when that one had
 /// already completed (nothing to do).
 async fn open_job(writer: &Writer, req: &RunRequest) -> Result<Option<Opened>> {
+    // Two jobs on one database would claim each other's URLs.
+    let other = req.resume;
+    if let Some(live) = writer.call_guarded(move |s| s.live_job(other)).await? {
+        anyhow::bail!(
+            "job {live} is running on this database in another nam process; \
+             wait for it, or pause or cancel it with `nam jobs`"
+        );
+    }
     if let Some(id) = req.resume {
         let job = writer
             .call_guarded(move |s| match s.job(id)? {
@@ -153,10 +161,17 @@ pub async fn run(
         control.clone(),
         events.clone(),
     ));
-    let result = job.run_phases().await;
+    let mut result = job.run_phases().await;
     watcher.abort();
     if let Some(w) = world {
         w.shutdown().await;
+    }
+    // Everything the phases handed the writer must have landed before the
+    // job may call itself done.
+    if result.is_ok()
+        && let Err(e) = writer.flush().await
+    {
+        result = Err(e);
     }
     let (status, error) = match &result {
         Ok(()) if control.is_cancelled() => (JobStatus::Cancelled, None),
@@ -164,12 +179,20 @@ pub async fn run(
         Err(e) => (JobStatus::Failed, Some(format!("{e:#}"))),
     };
     let err = error.clone();
-    let finished = writer
+    let mut finished = writer
         .call(move |s| {
             s.finish_job(id, status, err.as_deref())?;
             Ok((s.company_count()?, s.membership_count()?))
         })
         .await;
+    if finished.is_err() {
+        // The writer failed: record the end through a connection of our own.
+        let err = error.clone();
+        finished = Store::open(&req.db).and_then(|s| {
+            s.finish_job(id, status, err.as_deref())?;
+            Ok((s.company_count()?, s.membership_count()?))
+        });
+    }
     events.emit(PipelineEvent::JobFinished {
         job_id: id,
         status,
@@ -193,6 +216,8 @@ async fn watch_control(writer: Writer, job_id: i64, control: RunControl, events:
             _ = tick.tick() => {}
         }
         let Ok(req) = writer.call(move |s| s.take_control(job_id)).await else {
+            // Without the database nobody could resume a pause: stop instead.
+            control.cancel();
             return;
         };
         let (status, event) = match req {
@@ -218,6 +243,7 @@ async fn watch_control(writer: Writer, job_id: i64, control: RunControl, events:
             .await
             .is_err()
         {
+            control.cancel();
             return;
         }
         events.emit(event);
@@ -379,7 +405,7 @@ impl Job<'_> {
         let associations = self.params.associations.clone();
         let report = self
             .writer
-            .call(move |s| super::monitor::run_monitor(s, Some(id), &associations))
+            .call_guarded(move |s| super::monitor::run_monitor(s, Some(id), &associations))
             .await
             .context("monitor")?;
         for a in &report.alerts {

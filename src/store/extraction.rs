@@ -22,8 +22,9 @@ pub struct StoredPage {
 /// pages not classified yet), then member profiles, then events and
 /// exhibitor lists (their participants link to the companies the listings
 /// made), each by URL. So the result does not depend on the order the crawl
-/// happened to fetch pages in, and a resumed run continues exactly after
-/// the last page it finished.
+/// happened to fetch pages in. The cursor goes into the job's checkpoint;
+/// a resumed run needs no cursor to skip finished pages, since every page
+/// records the content hash it was extracted at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtractCursor {
     pub rank: u8,
@@ -50,14 +51,6 @@ impl ExtractCursor {
     /// `RANK|URL`, for the job's checkpoint.
     pub fn encode(&self) -> String {
         format!("{}|{}", self.rank, self.url)
-    }
-
-    pub fn decode(s: &str) -> Option<Self> {
-        let (r, url) = s.split_once('|')?;
-        Some(ExtractCursor {
-            rank: r.parse().ok()?,
-            url: url.to_string(),
-        })
     }
 }
 

@@ -332,8 +332,10 @@ impl Store {
                 }
             );
         }
+        // A pending cancel is not overwritten by a later pause or resume.
         self.conn().execute(
-            "UPDATE extraction_jobs SET control = ?2 WHERE id = ?1",
+            "UPDATE extraction_jobs SET control = ?2
+             WHERE id = ?1 AND (control IS NULL OR control != 'cancel')",
             params![job_id, control.as_str()],
         )?;
         Ok(())
@@ -362,6 +364,20 @@ impl Store {
             )
             .optional()?;
         Ok(c.flatten().as_deref().and_then(JobControl::parse))
+    }
+
+    /// A job running or paused in a live process, other than `except`.
+    pub fn live_job(&self, except: Option<i64>) -> Result<Option<i64>> {
+        self.mark_interrupted_jobs()?;
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM extraction_jobs WHERE status IN ('running', 'paused')
+                   AND id IS NOT ?1 ORDER BY id LIMIT 1",
+                [except],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Running or paused jobs whose process is gone become `interrupted`.
@@ -447,6 +463,12 @@ mod tests {
         assert_eq!(store.peek_control(mine).unwrap(), Some(JobControl::Pause));
         assert_eq!(store.take_control(mine).unwrap(), Some(JobControl::Pause));
         assert_eq!(store.take_control(mine).unwrap(), None);
+        // A cancel is not undone by a pause sent right after it.
+        store.request_control(mine, JobControl::Cancel).unwrap();
+        store.request_control(mine, JobControl::Pause).unwrap();
+        assert_eq!(store.take_control(mine).unwrap(), Some(JobControl::Cancel));
+        assert_eq!(store.live_job(None).unwrap(), Some(mine));
+        assert_eq!(store.live_job(Some(mine)).unwrap(), None);
         // Resuming adopts the interrupted job.
         store.adopt_job(dead).unwrap();
         assert_eq!(store.job(dead).unwrap().unwrap().status, JobStatus::Running);

@@ -292,7 +292,19 @@ fn run(store: Store, mut rx: mpsc::Receiver<Msg>, inner: &Inner) {
         }
         let n = batch.len() as u64;
         let mut replies: Vec<Reply> = Vec::new();
-        let committed = apply(&store, batch.drain(..), &mut replies, inner);
+        // After a failure nothing more lands, not even what was queued
+        // before it was noticed: what survives stays a prefix.
+        let poisoned = inner
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        let committed = if poisoned {
+            replies.extend(batch.drain(..).filter_map(|m| m.reply));
+            false
+        } else {
+            apply(&store, batch.drain(..), &mut replies, inner)
+        };
         inner.ops.fetch_add(n, Ordering::Relaxed);
         inner.batches.fetch_add(1, Ordering::Relaxed);
         for r in replies {
