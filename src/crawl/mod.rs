@@ -274,15 +274,7 @@ pub async fn run_crawl(ctx: &CrawlContext, opts: CrawlOptions) -> Result<CrawlRe
     let mut domain_reports: Vec<DomainReport> = Vec::new();
     for (plan, gate) in gated {
         if gate.verdict != AccessVerdict::Allowed {
-            domain_reports.push(DomainReport {
-                domain: plan.domain.clone(),
-                verdict: gate.verdict,
-                reason: gate.reason.clone(),
-                requests: gate.session.requests,
-                interval_secs: gate.session.pacer.interval().as_secs_f64(),
-                elapsed_ms: 0,
-                daily_cap_reached: false,
-            });
+            domain_reports.push(gate_report(&plan, &gate));
             continue;
         }
         let sh = shared.clone();
@@ -434,6 +426,19 @@ async fn gate_all(
     Ok(gated)
 }
 
+/// A domain's report when the crawl stops at its gate.
+fn gate_report(plan: &DomainPlan, gate: &Gate) -> DomainReport {
+    DomainReport {
+        domain: plan.domain.clone(),
+        verdict: gate.verdict,
+        reason: gate.reason.clone(),
+        requests: gate.session.requests,
+        interval_secs: gate.session.pacer.interval().as_secs_f64(),
+        elapsed_ms: 0,
+        daily_cap_reached: false,
+    }
+}
+
 /// `--dry-run`: robots.txt for each domain and the plan of what would be
 /// fetched; nothing is written to the database.
 async fn dry_run(shared: &Arc<Shared>, plan: &Plan, started: Instant) -> Result<CrawlReport> {
@@ -465,15 +470,7 @@ async fn dry_run(shared: &Arc<Shared>, plan: &Plan, started: Instant) -> Result<
                 },
             });
         }
-        report.domains.push(DomainReport {
-            domain: p.domain.clone(),
-            verdict: gate.verdict,
-            reason: gate.reason.clone(),
-            requests: gate.session.requests,
-            interval_secs: gate.session.pacer.interval().as_secs_f64(),
-            elapsed_ms: 0,
-            daily_cap_reached: false,
-        });
+        report.domains.push(gate_report(p, gate));
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)

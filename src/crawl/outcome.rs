@@ -39,74 +39,53 @@ impl Worker {
         let status = f.resp.status;
         let redirected = (!f.hops.is_empty()).then(|| f.resp.url.to_string());
         let c = self.sh.counters.clone();
-        let job_id = self.sh.job_id;
         if status == 304 {
             bump(&c.not_modified);
-            c.delta(Delta::Unchanged);
-            let url = q.url.clone();
             let mut o = UrlOutcome::new(q.id, UrlStatus::Done, f.attempts);
             o.http_status = Some(304);
             o.redirected_to = redirected;
-            self.writer()
-                .submit(move |s| {
-                    s.set_page_delta(&url, Delta::Unchanged, job_id)?;
-                    s.finish_url(&o)
-                })
-                .await?;
-            self.page_event(&q.url, 304, Delta::Unchanged);
-            return Ok(());
+            return self.stored_page_is(q, Delta::Unchanged, o).await;
         }
-        if status == 404 || status == 410 {
-            let was_there = q.fetched_before
-                && q.last_status
-                    .is_some_and(|st| (200..300).contains(&st) || st == 304);
-            if was_there {
-                c.delta(Delta::Deleted);
-                let url = q.url.clone();
-                let mut o = UrlOutcome::new(q.id, UrlStatus::Failed, f.attempts);
-                o.http_status = Some(status);
-                o.error = Some("gone (was there before)".into());
-                self.writer()
-                    .submit(move |s| {
-                        s.set_page_delta(&url, Delta::Deleted, job_id)?;
-                        s.finish_url(&o)
-                    })
-                    .await?;
-                self.page_event(&q.url, status, Delta::Deleted);
-                return Ok(());
-            }
-            let why = format!("HTTP {status}: not found");
-            return self
-                .dead(
-                    q,
-                    Failure {
-                        error: why,
-                        status: Some(status),
-                        attempts: f.attempts,
-                        history: f.history,
-                    },
-                )
-                .await;
+        let was_there = q.fetched_before
+            && q.last_status
+                .is_some_and(|st| (200..300).contains(&st) || st == 304);
+        if matches!(status, 404 | 410) && was_there {
+            let mut o = UrlOutcome::new(q.id, UrlStatus::Failed, f.attempts);
+            o.http_status = Some(status);
+            o.error = Some("gone (was there before)".into());
+            return self.stored_page_is(q, Delta::Deleted, o).await;
         }
         if !(200..300).contains(&status) && status != 401 && status != 403 {
-            let why = if (300..400).contains(&status) {
-                format!("HTTP {status} redirect without a usable Location")
-            } else {
-                format!("HTTP {status}")
+            let error = match status {
+                404 | 410 => format!("HTTP {status}: not found"),
+                300..=399 => format!("HTTP {status} redirect without a usable Location"),
+                _ => format!("HTTP {status}"),
             };
-            return self
-                .dead(
-                    q,
-                    Failure {
-                        error: why,
-                        status: Some(status),
-                        attempts: f.attempts,
-                        history: f.history,
-                    },
-                )
-                .await;
+            let failure = Failure {
+                error,
+                status: Some(status),
+                attempts: f.attempts,
+                history: f.history,
+            };
+            return self.dead(q, failure).await;
         }
         self.store_page(f).await
+    }
+
+    /// A stored page confirmed unchanged (304) or gone (404 after content):
+    /// its delta and its frontier row in one write.
+    async fn stored_page_is(&self, q: &QueuedUrl, delta: Delta, o: UrlOutcome) -> Result<()> {
+        self.sh.counters.delta(delta);
+        let (url, job_id) = (q.url.clone(), self.sh.job_id);
+        let status = o.http_status.unwrap_or_default();
+        self.writer()
+            .submit(move |s| {
+                s.set_page_delta(&url, delta, job_id)?;
+                s.finish_url(&o)
+            })
+            .await?;
+        self.page_event(&q.url, status, delta);
+        Ok(())
     }
 
     /// A page with content: survey it off the async threads, then store

@@ -34,6 +34,17 @@ pub async fn serve_world(d: DemoWorld) -> Result<FixtureServer> {
     FixtureServer::start(Arc::new(world_of(d)), 0).await
 }
 
+/// A demo job brings its generated world back up (same seed, same pages)
+/// and sends the world's host names to it.
+pub async fn serve_if_demo(params: &mut JobParams) -> Result<Option<FixtureServer>> {
+    let Some(d) = params.demo else {
+        return Ok(None);
+    };
+    let w = serve_world(d).await?;
+    params.resolve = Some(format!("example={}", w.addr()));
+    Ok(Some(w))
+}
+
 /// Loopback rates for the demo: the site is our own server. Crawl-delay in
 /// the world's robots.txt is still honoured.
 pub fn demo_settings(settings: &mut CrawlSettings) {

@@ -123,16 +123,8 @@ pub async fn run(
         params,
         resumed,
     } = opened;
-    // A demo job brings its generated world back up (same seed, same pages).
     let mut params = params;
-    let world = match params.demo {
-        Some(d) => {
-            let w = super::demo::serve_world(d).await?;
-            params.resolve = Some(format!("example={}", w.addr()));
-            Some(w)
-        }
-        None => None,
-    };
+    let world = super::demo::serve_if_demo(&mut params).await?;
     events.emit(PipelineEvent::JobStarted {
         job_id: id,
         kind,
@@ -504,14 +496,7 @@ impl Job<'_> {
 /// `--dry-run`: robots.txt and the plan; no job, no writes.
 async fn dry_run(cfg: &Config, req: &RunRequest, events: EventSender) -> Result<RunSummary> {
     let mut params = req.params.clone();
-    let world = match params.demo {
-        Some(d) => {
-            let w = super::demo::serve_world(d).await?;
-            params.resolve = Some(format!("example={}", w.addr()));
-            Some(w)
-        }
-        None => None,
-    };
+    let world = super::demo::serve_if_demo(&mut params).await?;
     let ctx = CrawlContext {
         db: req.db.clone(),
         writer: None,
