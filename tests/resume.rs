@@ -178,16 +178,18 @@ fn resume_until_done(home: &Home, db: &Path, kills: &[usize]) {
     for &k in kills {
         follow(home.resume(db, 1), |n, _| n >= k);
     }
-    let events = follow(home.resume(db, 1), |_, _| false);
-    let last = events
-        .last()
-        .map(|e| kind(e).to_string())
-        .unwrap_or_default();
-    assert_eq!(last, "job_finished", "{events:?}");
-    assert_eq!(
-        scalar(db, "SELECT status FROM extraction_jobs WHERE id = 1"),
-        "completed"
-    );
+    let status = || scalar(db, "SELECT status FROM extraction_jobs WHERE id = 1");
+    // A resume with little left to do may have finished before its kill
+    // point came; then there is nothing left to resume.
+    if status() != "completed" {
+        let events = follow(home.resume(db, 1), |_, _| false);
+        let last = events
+            .last()
+            .map(|e| kind(e).to_string())
+            .unwrap_or_default();
+        assert_eq!(last, "job_finished", "{events:?}");
+    }
+    assert_eq!(status(), "completed");
 }
 
 /// A kill point: after the `nth` event of a kind (0 = the first), plus a
@@ -277,10 +279,20 @@ fn sigkill_anywhere_then_resume_gives_the_uninterrupted_result() {
             // The next open of the database shows the dead job as interrupted.
             let out = home.output(&db, &["jobs"]);
             let text = String::from_utf8_lossy(&out.stdout);
+            // (A kill that landed after the last write finds it completed.)
             assert!(
-                text.contains("interrupted") || text.contains("no jobs yet"),
+                ["interrupted", "no jobs yet", "completed"]
+                    .iter()
+                    .any(|s| text.contains(s)),
                 "point {i} {p:?}: {text}"
             );
+            if !text.contains("no jobs yet") {
+                let status = scalar(&db, "SELECT status FROM extraction_jobs WHERE id = 1");
+                assert!(
+                    status == "interrupted" || status == "completed",
+                    "point {i} {p:?}: {status}"
+                );
+            }
         }
         // Half the points are killed a second time during the resume.
         let again: Vec<usize> = if i % 2 == 0 { vec![3 + i % 7] } else { vec![] };
