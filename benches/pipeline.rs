@@ -299,7 +299,7 @@ fn bench_sqlite_ceiling(rows: usize) {
             c.pragma_update(None, "defer_foreign_keys", "ON").unwrap();
         }
         {
-            let mut st = c.prepare_cached(SQL).unwrap();
+            let mut st = c.prepare_cached(nam::store::UPSERT_MEMBERSHIP_SQL).unwrap();
             for i in 0..rows {
                 let none: Option<String> = None;
                 st.execute(rusqlite::params![
@@ -338,21 +338,3 @@ fn bench_sqlite_ceiling(rows: usize) {
         );
     }
 }
-
-const SQL: &str = "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
-                website, domain, phone, email, street, city, state, postal_code, country, membership_type,
-                profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
-                first_seen_at, last_seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?23)
-             ON CONFLICT (association_code, record_key) DO UPDATE SET
-                company_id = coalesce(excluded.company_id, company_id),
-                raw_name = excluded.raw_name, name_key = excluded.name_key, website = excluded.website,
-                domain = excluded.domain, phone = excluded.phone, email = excluded.email,
-                street = excluded.street, city = excluded.city, state = excluded.state,
-                postal_code = excluded.postal_code, country = excluded.country,
-                membership_type = excluded.membership_type, profile_url = excluded.profile_url,
-                source_url = excluded.source_url, extractor = excluded.extractor,
-                confidence = excluded.confidence, provenance = excluded.provenance,
-                raw_json = NULL, job_id = coalesce(excluded.job_id, job_id),
-                last_seen_at = excluded.last_seen_at";

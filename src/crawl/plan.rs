@@ -68,24 +68,19 @@ pub fn plan(opts: &CrawlOptions) -> Result<Plan> {
             hint: "home",
             association: code.clone(),
         });
-        for d in &a.directory_urls {
-            let u = urlnorm::normalize(d)
-                .with_context(|| format!("association {}: bad directory URL", a.code))?;
-            p.directory_seeds.insert(u.to_string());
-            p.seeds.push(Seed {
-                url: u,
-                hint: "directory",
-                association: code.clone(),
-            });
-        }
-        for e in &a.event_urls {
-            let u = urlnorm::normalize(e)
-                .with_context(|| format!("association {}: bad event URL", a.code))?;
-            p.seeds.push(Seed {
-                url: u,
-                hint: "event",
-                association: code.clone(),
-            });
+        for (urls, hint) in [(&a.directory_urls, "directory"), (&a.event_urls, "event")] {
+            for raw in urls {
+                let u = urlnorm::normalize(raw)
+                    .with_context(|| format!("association {}: bad {hint} URL", a.code))?;
+                if hint == "directory" {
+                    p.directory_seeds.insert(u.to_string());
+                }
+                p.seeds.push(Seed {
+                    url: u,
+                    hint,
+                    association: code.clone(),
+                });
+            }
         }
     }
     for s in &opts.seed_urls {

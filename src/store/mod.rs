@@ -20,7 +20,7 @@ pub use baselines::{BaselineRow, BaselineWrite, DriftAlertRow, DriftAlertWrite, 
 pub use companies::CompanyFilter;
 pub use extraction::ExtractionPage;
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
-pub use memberships::{MembershipRow, record_key};
+pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
