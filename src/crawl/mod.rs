@@ -403,15 +403,8 @@ async fn gate_all(
                 let (verdict, reason, cache) =
                     (g.verdict, g.reason.clone(), g.robots_cache.clone());
                 w.submit(move |s| {
-                    if let Some((txt, delay)) = &cache {
-                        s.set_domain_access(
-                            &domain,
-                            AccessVerdict::Unknown,
-                            None,
-                            Some((txt, *delay)),
-                        )?;
-                    }
-                    s.set_domain_access(&domain, verdict, reason.as_deref(), None)
+                    let robots = cache.as_ref().map(|(txt, delay)| (txt.as_str(), *delay));
+                    s.set_domain_access(&domain, verdict, reason.as_deref(), robots)
                 })
                 .await?;
             }
