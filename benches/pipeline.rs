@@ -325,7 +325,8 @@ fn bench_sqlite_ceiling(rows: usize) {
                     prov,
                     none,
                     none,
-                    "2026-12-02T07:00:00Z"
+                    "2026-12-02T07:00:00Z",
+                    none
                 ])
                 .unwrap();
             }

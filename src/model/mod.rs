@@ -57,6 +57,10 @@ pub struct MemberRecord {
     pub extractor: String,
     pub confidence: f32,
     pub provenance: Provenance,
+    /// The id the source gave the record (an imported list's `id` column),
+    /// so it can be traced to the canonical company it resolved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Role of a company or person at an event.

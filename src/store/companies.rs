@@ -68,31 +68,38 @@ fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&String>); 8] {
 }
 
 impl Store {
-    /// Finds the company a member record belongs to (same registrable domain,
-    /// else same name key) or creates it, filling fields the company lacks.
-    /// Idempotent: the same record twice changes nothing the second time.
+    /// Finds the company a member record belongs to or creates it, filling
+    /// fields the company lacks. The only keys used here are hard ones: the
+    /// company this listing already belongs to, else the company with the same
+    /// registrable domain. Everything fuzzier (same name, different spelling)
+    /// is RESOLUTION's decision, so firms that share a name stay apart until
+    /// it has compared them. Idempotent: the same record twice changes
+    /// nothing the second time.
     pub fn upsert_company_from_member(&self, rec: &MemberRecord, name_key: &str) -> Result<i64> {
-        let existing: Option<i64> = match &rec.domain {
-            Some(d) => self
-                .conn()
-                .query_row("SELECT id FROM companies WHERE domain = ?1", [d], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            None => None,
+        let key = super::record_key(rec, name_key);
+        let listed: Option<i64> = self
+            .conn()
+            .prepare_cached(
+                "SELECT company_id FROM association_memberships
+                 WHERE association_code = ?1 AND record_key = ?2",
+            )?
+            .query_row(params![rec.association, key], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let existing = match listed {
+            Some(id) => Some(id),
+            None => match &rec.domain {
+                Some(d) => self
+                    .conn()
+                    .prepare_cached("SELECT id FROM companies WHERE domain = ?1")?
+                    .query_row([d], |r| r.get(0))
+                    .optional()?,
+                None => None,
+            },
         };
         let existing = match existing {
-            Some(id) => Some(id),
-            None => self
-                .conn()
-                .query_row(
-                    "SELECT id FROM companies WHERE name_key = ?1 AND status = 'active'
-                     AND (domain IS NULL OR ?2 IS NULL)
-                     ORDER BY id LIMIT 1",
-                    params![name_key, rec.domain],
-                    |r| r.get(0),
-                )
-                .optional()?,
+            Some(id) => Some(self.surviving_company(id)?),
+            None => None,
         };
         let now = now_string();
         let field_prov = |field: &str| -> (String, FieldProvenance) {
@@ -187,6 +194,28 @@ impl Store {
                 Ok(id)
             }
         }
+    }
+
+    /// The active company `id` was merged into (itself when it is active),
+    /// following a chain of merges.
+    pub fn surviving_company(&self, id: i64) -> Result<i64> {
+        let mut cur = id;
+        // A merge chain longer than this would be a cycle: stop rather than spin.
+        for _ in 0..64 {
+            let next: Option<i64> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT merged_into FROM companies WHERE id = ?1 AND status = 'merged'",
+                )?
+                .query_row([cur], |r| r.get(0))
+                .optional()?
+                .flatten();
+            match next {
+                Some(n) => cur = n,
+                None => return Ok(cur),
+            }
+        }
+        anyhow::bail!("company {id}: its merged_into chain does not end (a cycle?)")
     }
 
     pub fn company(&self, id: i64) -> Result<Option<Company>> {
@@ -291,13 +320,14 @@ mod tests {
             "http://ntma.example/members"
         );
         assert_eq!(acme[0].associations, ["NTMA", "PMA"]);
-        // A domain-less listing with the same name key joins the company that has a domain.
+        // A domain-less listing with the same name is not merged here (that is
+        // RESOLUTION's call), but re-reading the same listing keeps its company.
         let d = rec("FIA", "Acme Stamping, Inc", None, None);
         let key = crate::normalize::name_key(&d.name);
-        assert_eq!(
-            store.upsert_company_from_member(&d, &key).unwrap(),
-            acme[0].id
-        );
+        let first = store.upsert_company_from_member(&d, &key).unwrap();
+        assert_ne!(first, acme[0].id);
+        store.upsert_membership(&d, &key, Some(first), None).unwrap();
+        assert_eq!(store.upsert_company_from_member(&d, &key).unwrap(), first);
     }
 
     #[test]

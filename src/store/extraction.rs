@@ -173,8 +173,8 @@ impl Store {
                     r.get(0)
                 })
                 .optional()?;
-            if id.is_some() {
-                return Ok(id);
+            if let Some(id) = id {
+                return Ok(Some(self.surviving_company(id)?));
             }
         }
         match name_key.filter(|k| !k.is_empty()) {

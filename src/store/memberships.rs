@@ -23,9 +23,9 @@ pub fn record_key(rec: &MemberRecord, name_key: &str) -> String {
 pub const UPSERT_MEMBERSHIP_SQL: &str = "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
                 website, domain, phone, email, street, city, state, postal_code, country, membership_type,
                 profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
-                first_seen_at, last_seen_at)
+                first_seen_at, last_seen_at, external_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?23)
+                ?20, ?21, ?22, ?23, ?23, ?24)
              ON CONFLICT (association_code, record_key) DO UPDATE SET
                 company_id = coalesce(excluded.company_id, company_id),
                 raw_name = excluded.raw_name, name_key = excluded.name_key, website = excluded.website,
@@ -36,7 +36,8 @@ pub const UPSERT_MEMBERSHIP_SQL: &str = "INSERT INTO association_memberships (as
                 source_url = excluded.source_url, extractor = excluded.extractor,
                 confidence = excluded.confidence, provenance = excluded.provenance,
                 raw_json = NULL, job_id = coalesce(excluded.job_id, job_id),
-                last_seen_at = excluded.last_seen_at";
+                last_seen_at = excluded.last_seen_at,
+                external_id = coalesce(excluded.external_id, external_id)";
 
 impl Store {
     /// Inserts or refreshes one listing record. Re-running an extraction
@@ -78,7 +79,8 @@ impl Store {
             // twice (it halves the bytes written per listing).
             Option::<String>::None,
             job_id,
-            now
+            now,
+            rec.external_id
         ])?;
         Ok(())
     }
@@ -107,7 +109,7 @@ impl Store {
 pub(crate) const MEMBER_COLUMNS: &str =
     "association_code, raw_name, website, domain, phone, email, street,
     city, state, postal_code, country, membership_type, profile_url, source_url, extractor,
-    confidence, provenance";
+    confidence, provenance, external_id";
 
 /// A listing record from [`MEMBER_COLUMNS`] starting at column `at`.
 pub(crate) fn member_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MemberRecord> {
@@ -130,6 +132,7 @@ pub(crate) fn member_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
         extractor: r.get(at + 14)?,
         confidence: r.get(at + 15)?,
         provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+        external_id: r.get(at + 17)?,
     })
 }
 

@@ -36,6 +36,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
         "0004_monitor.sql",
         include_str!("../../schema/0004_monitor.sql"),
     ),
+    (
+        "0005_resolution.sql",
+        include_str!("../../schema/0005_resolution.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
