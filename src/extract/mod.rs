@@ -214,6 +214,7 @@ pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Optio
         extractor: extractor.to_owned(),
         confidence: confidence.clamp(0.0, 1.0),
         provenance: Default::default(),
+        external_id: None,
     };
     stamp_provenance(&mut rec, extractor, chrono::Utc::now());
     Some(rec)
