@@ -15,6 +15,8 @@ pub mod logging;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod resolve;
+pub mod search;
 pub mod secrets;
 pub mod store;
 pub mod tui;

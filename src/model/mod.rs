@@ -8,10 +8,15 @@ use serde::{Deserialize, Serialize};
 
 mod control;
 mod events;
+mod resolution;
 mod status;
 
 pub use control::RunControl;
 pub use events::{EventReceiver, EventSender, PipelineEvent, event_channel};
+pub use resolution::{
+    CandidateRow, CompanyRow, DecidedBy, DecisionKind, DecisionRow, MergeSnapshot, PairEvidence,
+    RowPatch,
+};
 pub use status::{AccessVerdict, Delta, JobMode, JobStatus, PhaseStatus, UrlStatus};
 
 /// The current time as stored in the database: RFC 3339, UTC, seconds.

@@ -37,6 +37,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum! {
     /// The gatekeeper's verdict on a domain.

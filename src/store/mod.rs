@@ -8,6 +8,7 @@ mod events;
 pub mod extraction;
 mod jobs;
 mod memberships;
+mod resolution;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub use companies::CompanyFilter;
 pub use extraction::ExtractionPage;
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};
+pub use resolution::{LinkTables, MergeRecord, PairWrite};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is

@@ -1,0 +1,352 @@
+//! Comparing two company records field by field (strsim), with name words
+//! weighted by how rare they are in the data.
+
+use std::collections::HashMap;
+
+use strsim::jaro_winkler;
+
+use crate::model::{CompanyRow, PairEvidence};
+
+/// Names of the features, in vector order (index 0 is the bias).
+pub const FEATURES: &[&str] = &[
+    "bias",
+    "name_tokens",
+    "name_jaro_winkler",
+    "domain",
+    "phone",
+    "city",
+    "state",
+    "postal_code",
+    "street",
+    "unshared_rare_word",
+    "same_name_key",
+];
+
+/// A record ready for comparison: normalized once, compared many times.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub id: i64,
+    pub key: String,
+    pub words: Vec<String>,
+    pub domain: Option<String>,
+    /// E.164 only (free text phones do not compare reliably).
+    pub phone: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal: Option<String>,
+    pub street: Option<String>,
+}
+
+fn lower(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(|v| crate::normalize::clean_text(v).to_lowercase())
+        .filter(|v| !v.is_empty())
+}
+
+/// Street text for comparison: lower case, punctuation gone, the usual
+/// abbreviations folded, the suite dropped.
+fn street_key(s: &str) -> String {
+    let s = s.to_lowercase();
+    let s = s
+        .split([',', '#'])
+        .next()
+        .unwrap_or_default()
+        .split(" suite ")
+        .next()
+        .unwrap_or_default()
+        .split(" ste ")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "street" => "st",
+            "avenue" => "ave",
+            "road" => "rd",
+            "boulevard" => "blvd",
+            "drive" => "dr",
+            "lane" => "ln",
+            "parkway" => "pkwy",
+            "highway" => "hwy",
+            "court" => "ct",
+            "place" => "pl",
+            "north" => "n",
+            "south" => "s",
+            "east" => "e",
+            "west" => "w",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Prepared {
+    pub fn from_row(r: &CompanyRow) -> Prepared {
+        let key = if r.name_key.is_empty() {
+            crate::normalize::name_key(&r.name)
+        } else {
+            r.name_key.clone()
+        };
+        Prepared {
+            id: r.id,
+            words: key.split_whitespace().map(str::to_owned).collect(),
+            key,
+            domain: r.domain.clone(),
+            phone: r.phone.clone().filter(|p| p.starts_with('+')),
+            city: lower(&r.city),
+            state: r
+                .state
+                .as_deref()
+                .map(|s| {
+                    crate::normalize::address::state_code(s)
+                        .map(|(c, _)| c.to_owned())
+                        .unwrap_or_else(|| s.trim().to_uppercase())
+                })
+                .filter(|s| !s.is_empty()),
+            postal: r
+                .postal_code
+                .as_deref()
+                .map(|p| {
+                    let p: String = p
+                        .chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                        .to_uppercase();
+                    // ZIP+4 compares on its first five digits.
+                    if p.len() == 9 && p.chars().all(|c| c.is_ascii_digit()) {
+                        p[..5].to_owned()
+                    } else {
+                        p
+                    }
+                })
+                .filter(|p| !p.is_empty()),
+            street: r.street.as_deref().map(street_key).filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// `city|state`, the blocking key for place.
+    pub fn place(&self) -> Option<String> {
+        match (&self.city, &self.state) {
+            (Some(c), Some(s)) => Some(format!("{c}|{}", s.to_lowercase())),
+            (Some(c), None) => Some(c.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// How rare each name word is in the data: rare words weigh more.
+#[derive(Debug, Clone, Default)]
+pub struct Rarity {
+    df: HashMap<String, u32>,
+    n: f64,
+    max_idf: f64,
+}
+
+impl Rarity {
+    pub fn new<'a>(records: impl Iterator<Item = &'a Prepared>) -> Rarity {
+        let mut df: HashMap<String, u32> = HashMap::new();
+        let mut n = 0usize;
+        for r in records {
+            n += 1;
+            let mut seen: Vec<&str> = r.words.iter().map(String::as_str).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for w in seen {
+                *df.entry(w.to_owned()).or_default() += 1;
+            }
+        }
+        let n = n.max(1) as f64;
+        Rarity {
+            df,
+            n,
+            max_idf: (1.0 + n).ln(),
+        }
+    }
+
+    pub fn doc_freq(&self, word: &str) -> u32 {
+        self.df.get(word).copied().unwrap_or(0)
+    }
+
+    /// Inverse document frequency: ln(1 + N / df); an unseen word is as rare
+    /// as a word seen once.
+    pub fn idf(&self, word: &str) -> f64 {
+        (1.0 + self.n / f64::from(self.doc_freq(word).max(1))).ln()
+    }
+
+    pub fn records(&self) -> f64 {
+        self.n
+    }
+}
+
+/// How well `word` is matched in `other`: 1 for the same word, the
+/// Jaro-Winkler similarity for a near spelling of a longer word, else 0.
+fn best_match(word: &str, other: &[String]) -> f64 {
+    let mut best: f64 = 0.0;
+    for o in other {
+        if o == word {
+            return 1.0;
+        }
+        if word.len() >= 4 && o.len() >= 4 {
+            let s = jaro_winkler(word, o);
+            if s >= 0.9 {
+                best = best.max(s);
+            }
+        }
+    }
+    best
+}
+
+/// Rarity-weighted soft overlap of two word lists (a Dice coefficient where
+/// each word weighs its IDF and a near spelling counts by its similarity),
+/// and the IDF of the rarest word either side has that the other lacks,
+/// relative to the rarest possible word.
+fn token_overlap(a: &[String], b: &[String], rarity: &Rarity) -> (f64, f64) {
+    let mut matched = 0.0;
+    let mut total = 0.0;
+    let mut unshared: f64 = 0.0;
+    for (xs, ys) in [(a, b), (b, a)] {
+        for w in xs {
+            let idf = rarity.idf(w);
+            let m = best_match(w, ys);
+            matched += idf * m;
+            total += idf;
+            if m == 0.0 {
+                unshared = unshared.max(idf);
+            }
+        }
+    }
+    let overlap = if total > 0.0 { matched / total } else { 0.0 };
+    (overlap, unshared / rarity.max_idf.max(1.0))
+}
+
+fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
+    match (a, b) {
+        (Some(x), Some(y)) if x == y => 1.0,
+        (Some(_), Some(_)) => -1.0,
+        _ => 0.0,
+    }
+}
+
+/// Compares two records: the feature vector (see [`FEATURES`]) and the
+/// reasons in words. The score is left at 0; the model fills it in.
+pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
+    let (overlap, unshared) = token_overlap(&a.words, &b.words, rarity);
+    let jw = jaro_winkler(&a.key, &b.key);
+    let domain = agree(&a.domain, &b.domain);
+    let phone = agree(&a.phone, &b.phone);
+    let city = agree(&a.city, &b.city);
+    let state = agree(&a.state, &b.state);
+    let postal = agree(&a.postal, &b.postal);
+    let street = match (&a.street, &b.street) {
+        (Some(x), Some(y)) => 2.0 * jaro_winkler(x, y) - 1.0,
+        _ => 0.0,
+    };
+    let same_key = if a.key == b.key { 1.0 } else { 0.0 };
+    let features = vec![
+        1.0, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key,
+    ];
+    let mut agreed = Vec::new();
+    let mut conflicted = Vec::new();
+    if same_key > 0.0 {
+        agreed.push("same name".to_owned());
+    } else if overlap >= 0.8 {
+        agreed.push(format!("similar names ({:.0}% of name weight)", overlap * 100.0));
+    } else {
+        conflicted.push(format!(
+            "names differ ({:.0}% of name weight shared)",
+            overlap * 100.0
+        ));
+    }
+    for (v, what) in [
+        (domain, "domain"),
+        (phone, "phone"),
+        (city, "city"),
+        (state, "state"),
+        (postal, "postal code"),
+    ] {
+        if v > 0.0 {
+            agreed.push(format!("same {what}"));
+        } else if v < 0.0 {
+            conflicted.push(format!("different {what}"));
+        }
+    }
+    if street > 0.6 {
+        agreed.push("same street address".to_owned());
+    } else if street < 0.0 {
+        conflicted.push("different street address".to_owned());
+    }
+    let hard_conflict = domain < 0.0 || (phone < 0.0 && city < 0.0);
+    PairEvidence {
+        features,
+        score: 0.0,
+        agreed,
+        conflicted,
+        hard_conflict,
+    }
+}
+
+/// Same E.164 phone and same name key: a hard key for a merge (unless the
+/// domains disagree).
+pub fn hard_key_match(a: &Prepared, b: &Prepared) -> bool {
+    a.phone.is_some() && a.phone == b.phone && a.key == b.key && agree(&a.domain, &b.domain) >= 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prep(name: &str, city: &str, phone: Option<&str>) -> Prepared {
+        Prepared::from_row(&CompanyRow {
+            name: name.into(),
+            name_key: crate::normalize::name_key(name),
+            city: Some(city.into()),
+            state: Some("OH".into()),
+            phone: phone.map(Into::into),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn rare_shared_words_count_more_than_common_ones() {
+        let rows: Vec<Prepared> = (0..50)
+            .map(|i| prep(&format!("Brand{i} Manufacturing"), "Akron", None))
+            .chain([
+                prep("Zeltwanger Manufacturing", "Akron", None),
+                prep("Zeltwanger Tooling", "Akron", None),
+            ])
+            .collect();
+        let rarity = Rarity::new(rows.iter());
+        let rare = compare(&rows[50], &rows[51], &rarity);
+        let common = compare(&rows[0], &rows[1], &rarity);
+        assert!(
+            rare.features[1] > common.features[1],
+            "a shared rare word ({:.2}) must outweigh a shared common one ({:.2})",
+            rare.features[1],
+            common.features[1]
+        );
+    }
+
+    #[test]
+    fn typos_still_match_and_conflicts_are_named() {
+        let a = prep("Keller Precision Stamping", "Akron", Some("+13305550101"));
+        let b = prep("Kellre Precision Stamping", "Akron", Some("+13305550101"));
+        let c = prep("Keller Precision Stamping", "Dayton", Some("+19375550199"));
+        let rarity = Rarity::new([&a, &b, &c].into_iter());
+        let ab = compare(&a, &b, &rarity);
+        assert!(ab.features[1] > 0.9, "{:?}", ab.features);
+        assert!(ab.agreed.contains(&"same phone".to_owned()));
+        assert!(!ab.hard_conflict);
+        let ac = compare(&a, &c, &rarity);
+        assert!(ac.hard_conflict, "different phones in different cities");
+        assert!(ac.conflicted.contains(&"different city".to_owned()));
+        assert!(hard_key_match(&a, &a.clone()));
+        assert!(!hard_key_match(&a, &b), "name keys differ");
+    }
+
+    #[test]
+    fn streets_compare_without_suites_and_abbreviations() {
+        assert_eq!(street_key("1200 North Main Street, Suite 300"), "1200 n main st");
+        assert_eq!(street_key("1200 N. Main St."), "1200 n main st");
+    }
+}

@@ -1,0 +1,463 @@
+//! The resolver's core, in memory and without I/O: blocking, comparison,
+//! decisions and clustering over the loaded company rows, giving a
+//! [`Plan`] of merges and review candidates for the store to apply.
+//!
+//! Clustering never chains: pairs are taken best first, and two clusters
+//! join only when every member of one scores at least the cluster floor with
+//! every member of the other, no hard evidence conflicts between any of
+//! them, and the analyst never said to keep any of them apart.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use super::compare::{Prepared, Rarity, compare, hard_key_match};
+use super::model::Model;
+use super::survivorship::merge_rows;
+use crate::model::{CompanyRow, DecidedBy, MergeSnapshot, PairEvidence};
+use crate::search::{CompanyIndex, IndexDoc, IndexQuery, trigrams};
+
+/// Candidates retrieved from the index per record.
+const TOP_K: usize = 10;
+/// Exact-key blocks larger than this are left to the index (a name shared
+/// by hundreds of firms is no evidence of anything).
+const MAX_BLOCK: usize = 50;
+/// Words and trigrams in more records than this are not searched on.
+const MAX_WORD_DF: u32 = 5000;
+const MAX_GRAM_DF: u32 = 1000;
+const MAX_GRAMS: usize = 8;
+/// A cluster never grows past this many records by automatic merges.
+const MAX_CLUSTER: usize = 64;
+
+/// What the resolver starts from.
+#[derive(Debug, Default)]
+pub struct Input {
+    /// Active and merged companies.
+    pub rows: Vec<CompanyRow>,
+    /// (membership id, company id).
+    pub memberships: Vec<(i64, i64)>,
+    /// Pairs (ordered company ids) already candidates or decided.
+    pub settled: HashSet<(i64, i64)>,
+    /// Pairs the analyst kept apart or skipped: never merged automatically.
+    pub apart: HashSet<(i64, i64)>,
+    /// Compare every active company again, not only unresolved ones.
+    pub force_full: bool,
+    pub now: String,
+}
+
+/// One merge the store should record, in order.
+#[derive(Debug, Clone)]
+pub struct PlannedMerge {
+    pub survivor_id: i64,
+    pub loser_after: CompanyRow,
+    pub snapshot: MergeSnapshot,
+    pub decided_by: DecidedBy,
+    pub evidence: PairEvidence,
+}
+
+/// Counts of a planning run.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PlanStats {
+    pub records: usize,
+    pub queried: usize,
+    pub pairs_compared: usize,
+    pub auto_merges: usize,
+    pub hard_key_merges: usize,
+    pub blocked_by_conflict: usize,
+    pub blocked_by_cluster: usize,
+    pub blocked_by_analyst: usize,
+    pub candidates: usize,
+}
+
+/// What to write.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub merges: Vec<PlannedMerge>,
+    /// Final rows of the surviving companies a merge changed.
+    pub survivors: Vec<CompanyRow>,
+    /// Pairs for the analyst (company ids of the two clusters' survivors).
+    pub candidates: Vec<(i64, i64, PairEvidence)>,
+    /// Every company with an id up to this was resolved by this plan.
+    pub resolved_upto: i64,
+    pub stats: PlanStats,
+}
+
+/// Progress and cancellation hooks.
+pub trait Observer: Sync {
+    fn progress(&self, done: u64, total: u64);
+    fn cancelled(&self) -> bool;
+}
+
+fn key(a: i64, b: i64) -> (i64, i64) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+struct Clusters {
+    parent: Vec<usize>,
+    members: HashMap<usize, Vec<usize>>,
+}
+
+impl Clusters {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+}
+
+struct Engine<'a> {
+    model: &'a Model,
+    rarity: Rarity,
+    prepared: Vec<Prepared>,
+    scores: HashMap<(usize, usize), PairEvidence>,
+}
+
+impl Engine<'_> {
+    fn evidence(&mut self, a: usize, b: usize) -> PairEvidence {
+        let k = if a < b { (a, b) } else { (b, a) };
+        if let Some(e) = self.scores.get(&k) {
+            return e.clone();
+        }
+        let mut e = compare(&self.prepared[k.0], &self.prepared[k.1], &self.rarity);
+        self.model.score(&mut e);
+        if hard_key_match(&self.prepared[k.0], &self.prepared[k.1]) {
+            e.score = e.score.max(0.999);
+        }
+        self.scores.insert(k, e.clone());
+        e
+    }
+}
+
+/// Plans resolution. `None` when cancelled (nothing to write).
+pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Plan>> {
+    let Input {
+        mut rows,
+        memberships,
+        settled,
+        apart,
+        force_full,
+        now,
+    } = input;
+    let pos: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    // Existing clusters: every merged row under its surviving root.
+    let mut clusters = Clusters {
+        parent: (0..rows.len()).collect(),
+        members: HashMap::new(),
+    };
+    for (i, r) in rows.iter().enumerate() {
+        let mut cur = i;
+        for _ in 0..64 {
+            match rows[cur].merged_into.and_then(|m| pos.get(&m)) {
+                Some(&next) if rows[cur].status == "merged" => cur = next,
+                _ => break,
+            }
+        }
+        clusters.parent[i] = cur;
+        clusters.members.entry(cur).or_default().push(i);
+        let _ = r;
+    }
+    let mut listings: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (m, c) in &memberships {
+        if let Some(&p) = pos.get(c) {
+            listings.entry(p).or_default().push(*m);
+        }
+    }
+
+    let prepared: Vec<Prepared> = rows.par_iter().map(Prepared::from_row).collect();
+    let rarity = Rarity::new(prepared.iter());
+    let queries: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == "active" && (force_full || r.resolved_at.is_none()))
+        .map(|(i, _)| i)
+        .collect();
+    let resolved_upto = rows.iter().map(|r| r.id).max().unwrap_or(0);
+    let mut stats = PlanStats {
+        records: rows.len(),
+        queried: queries.len(),
+        ..Default::default()
+    };
+    if queries.is_empty() {
+        return Ok(Some(Plan {
+            resolved_upto,
+            stats,
+            ..Default::default()
+        }));
+    }
+
+    // Blocking: the index, plus exact name-key and phone blocks.
+    let mut gram_df: HashMap<String, u32> = HashMap::new();
+    for p in &prepared {
+        let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
+        grams.sort_unstable();
+        grams.dedup();
+        for g in grams {
+            *gram_df.entry(g).or_default() += 1;
+        }
+    }
+    let docs: Vec<IndexDoc> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| IndexDoc {
+            handle: i as u64,
+            words: p.words.clone(),
+            domain: p.domain.clone(),
+            phone: p.phone.clone(),
+            place: p.place(),
+        })
+        .collect();
+    let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
+    drop(docs);
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_phone: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in prepared.iter().enumerate() {
+        by_key.entry(p.key.as_str()).or_default().push(i);
+        if let Some(ph) = &p.phone {
+            by_phone.entry(ph.as_str()).or_default().push(i);
+        }
+    }
+    let root_of: Vec<usize> = clusters.parent.clone();
+    let total = queries.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let chunks: Vec<&[usize]> = queries.chunks(2048).collect();
+    let found: Vec<Option<Vec<(usize, usize)>>> = chunks
+        .par_iter()
+        .map(|chunk| -> Result<Option<Vec<(usize, usize)>>> {
+            if obs.cancelled() {
+                return Ok(None);
+            }
+            let searcher = index.searcher()?;
+            let mut out = Vec::new();
+            for &q in chunk.iter() {
+                let p = &prepared[q];
+                let mut words: Vec<&str> = p
+                    .words
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|w| rarity.doc_freq(w) <= MAX_WORD_DF)
+                    .collect();
+                if words.is_empty() {
+                    // Only common words: search on the rarest of them.
+                    if let Some(w) = p.words.iter().min_by_key(|w| rarity.doc_freq(w)) {
+                        words.push(w.as_str());
+                    }
+                }
+                let mut grams: Vec<(u32, String)> = p
+                    .words
+                    .iter()
+                    .flat_map(|w| trigrams(w))
+                    .map(|g| (gram_df.get(&g).copied().unwrap_or(0), g))
+                    .filter(|(df, _)| *df > 1 && *df <= MAX_GRAM_DF)
+                    .collect();
+                grams.sort();
+                grams.dedup();
+                grams.truncate(MAX_GRAMS);
+                let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
+                let place = p.place();
+                let hits = searcher.top(
+                    &IndexQuery {
+                        words: &words,
+                        grams: &grams,
+                        domain: p.domain.as_deref(),
+                        phone: p.phone.as_deref(),
+                        place: place.as_deref(),
+                    },
+                    TOP_K + 1,
+                )?;
+                let mut cands: Vec<usize> = hits.into_iter().map(|(h, _)| h as usize).collect();
+                for block in [
+                    by_key.get(p.key.as_str()),
+                    p.phone.as_deref().and_then(|ph| by_phone.get(ph)),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if block.len() <= MAX_BLOCK {
+                        cands.extend(block.iter().copied());
+                    }
+                }
+                cands.sort_unstable();
+                cands.dedup();
+                for c in cands {
+                    if c != q && root_of[c] != root_of[q] {
+                        out.push(if q < c { (q, c) } else { (c, q) });
+                    }
+                }
+            }
+            let d = done.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            obs.progress(d + chunk.len() as u64, total);
+            Ok(Some(out))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for f in found {
+        match f {
+            Some(v) => pairs.extend(v),
+            None => return Ok(None),
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    stats.pairs_compared = pairs.len();
+    drop(index);
+
+    // Comparison, in parallel.
+    let mut scored: Vec<((usize, usize), PairEvidence)> = pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut e = compare(&prepared[a], &prepared[b], &rarity);
+            model.score(&mut e);
+            if hard_key_match(&prepared[a], &prepared[b]) {
+                e.score = e.score.max(0.999);
+            }
+            ((a, b), e)
+        })
+        .filter(|(_, e)| e.score >= model.review_floor)
+        .collect();
+    scored.sort_by(|x, y| {
+        y.1.score
+            .partial_cmp(&x.1.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(x.0.cmp(&y.0))
+    });
+    let mut engine = Engine {
+        model,
+        rarity,
+        prepared,
+        scores: scored.iter().map(|(k, e)| (*k, e.clone())).collect(),
+    };
+
+    // Decisions and clustering, best pair first.
+    let mut merges: Vec<PlannedMerge> = Vec::new();
+    let mut changed: HashSet<usize> = HashSet::new();
+    let mut review: Vec<((usize, usize), PairEvidence)> = Vec::new();
+    for ((a, b), e) in &scored {
+        let (ra, rb) = (clusters.find(*a), clusters.find(*b));
+        if ra == rb {
+            continue;
+        }
+        let (ida, idb) = (rows[*a].id, rows[*b].id);
+        if settled.contains(&key(ida, idb)) || settled.contains(&key(rows[ra].id, rows[rb].id)) {
+            continue;
+        }
+        if e.score < model.auto_merge || e.hard_conflict {
+            if e.hard_conflict && e.score >= model.auto_merge {
+                stats.blocked_by_conflict += 1;
+            }
+            review.push(((*a, *b), e.clone()));
+            continue;
+        }
+        let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
+        let mb = clusters.members.get(&rb).cloned().unwrap_or_default();
+        let analyst_apart = ma.iter().any(|x| {
+            mb.iter()
+                .any(|y| apart.contains(&key(rows[*x].id, rows[*y].id)))
+        });
+        if analyst_apart {
+            stats.blocked_by_analyst += 1;
+            continue;
+        }
+        let mut linked = ma.len() + mb.len() <= MAX_CLUSTER;
+        if linked {
+            'all: for x in &ma {
+                for y in &mb {
+                    let ev = engine.evidence(*x, *y);
+                    if ev.hard_conflict || ev.score < model.cluster_floor {
+                        linked = false;
+                        break 'all;
+                    }
+                }
+            }
+        }
+        if !linked {
+            stats.blocked_by_cluster += 1;
+            review.push(((*a, *b), e.clone()));
+            continue;
+        }
+        // The older company survives, so canonical ids stay stable.
+        let (s, l) = if rows[ra].id < rows[rb].id {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        let (s_after, l_after) = merge_rows(&rows[s], &rows[l], &now);
+        let moved = listings.remove(&l).unwrap_or_default();
+        let decided_by = if hard_key_match(&engine.prepared[*a], &engine.prepared[*b]) {
+            stats.hard_key_merges += 1;
+            DecidedBy::HardKey
+        } else {
+            stats.auto_merges += 1;
+            DecidedBy::Auto
+        };
+        merges.push(PlannedMerge {
+            survivor_id: rows[s].id,
+            snapshot: MergeSnapshot {
+                survivor_before: rows[s].patch_from(&s_after),
+                loser_before: rows[l].patch_from(&l_after),
+                memberships: moved.clone(),
+                ..Default::default()
+            },
+            loser_after: l_after.clone(),
+            decided_by,
+            evidence: e.clone(),
+        });
+        listings.entry(s).or_default().extend(moved);
+        rows[s] = s_after;
+        rows[l] = l_after;
+        changed.insert(s);
+        changed.remove(&l);
+        clusters.parent[l] = s;
+        let mut all = clusters.members.remove(&l).unwrap_or_default();
+        clusters.members.entry(s).or_default().append(&mut all);
+    }
+
+    // Review: one candidate per pair of clusters, the best-scoring pair.
+    let mut best: HashMap<(i64, i64), PairEvidence> = HashMap::new();
+    for ((a, b), e) in review {
+        let (ra, rb) = (clusters.find(a), clusters.find(b));
+        if ra == rb {
+            continue;
+        }
+        let k = key(rows[ra].id, rows[rb].id);
+        if settled.contains(&k) || settled.contains(&key(rows[a].id, rows[b].id)) {
+            continue;
+        }
+        let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
+        let mb = clusters.members.get(&rb).cloned().unwrap_or_default();
+        if ma.iter().any(|x| {
+            mb.iter()
+                .any(|y| apart.contains(&key(rows[*x].id, rows[*y].id)))
+        }) {
+            continue;
+        }
+        match best.get(&k) {
+            Some(cur) if cur.score >= e.score => {}
+            _ => {
+                best.insert(k, e);
+            }
+        }
+    }
+    let mut candidates: Vec<(i64, i64, PairEvidence)> =
+        best.into_iter().map(|((l, r), e)| (l, r, e)).collect();
+    candidates.sort_by_key(|(l, r, _)| (*l, *r));
+    stats.candidates = candidates.len();
+    let mut survivors: Vec<CompanyRow> = changed
+        .into_iter()
+        .map(|i| {
+            let mut r = rows[i].clone();
+            r.resolved_at = Some(now.clone());
+            r
+        })
+        .collect();
+    survivors.sort_by_key(|r| r.id);
+    Ok(Some(Plan {
+        merges,
+        survivors,
+        candidates,
+        resolved_upto,
+        stats,
+    }))
+}

@@ -1,0 +1,197 @@
+//! RESOLUTION: which source records are one firm.
+//!
+//! Extraction and import attach each listing to a company on hard keys only
+//! (the listing's earlier company, else the same registrable domain). This
+//! phase compares the companies that are new since the last run with
+//! everything in the store: candidates come from a tantivy index and exact
+//! name-key and phone blocks ([`crate::search`]), pairs are scored by a
+//! calibrated model over strsim field similarities ([`compare`], [`model`]),
+//! and clustering merges only what matches a whole cluster ([`engine`]).
+//! Uncertain pairs go to `merge_candidates` for the analyst ([`review`]).
+//! Merges keep the older company's id and are recorded with what undo needs.
+//!
+//! The phase writes its plan in one transaction: killed midway, it leaves
+//! nothing behind and runs again from the start on resume (the plan is a
+//! pure function of the store, so the result is the same).
+
+pub mod compare;
+pub mod engine;
+pub mod model;
+pub mod review;
+pub mod survivorship;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::model::{DecisionKind, EventSender, Phase, PipelineEvent, RunControl, now_string};
+use crate::store::{MergeRecord, PairWrite, Store, Writer};
+pub use engine::{Plan, PlanStats};
+pub use model::Model;
+
+/// What RESOLUTION needs.
+pub struct ResolveRun<'a> {
+    pub reader: &'a Store,
+    pub writer: &'a Writer,
+    pub job_id: Option<i64>,
+    pub events: &'a EventSender,
+    pub control: &'a RunControl,
+    /// Compare every active company again (decisions still hold).
+    pub force_full: bool,
+}
+
+/// Outcome of the phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResolutionReport {
+    #[serde(flatten)]
+    pub stats: PlanStats,
+    /// Analyst answers the model learned from.
+    pub learned_from: usize,
+    pub active_companies: i64,
+    pub pending_review: usize,
+    pub cancelled: bool,
+}
+
+impl ResolutionReport {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} records compared ({} new), {} merged automatically ({} on hard keys), {} pairs for review ({} pending in all), {} canonical companies",
+            self.stats.records,
+            self.stats.queried,
+            self.stats.auto_merges + self.stats.hard_key_merges,
+            self.stats.hard_key_merges,
+            self.stats.candidates,
+            self.pending_review,
+            self.active_companies
+        )
+    }
+}
+
+struct Progress<'a> {
+    events: &'a EventSender,
+    control: &'a RunControl,
+    job_id: Option<i64>,
+}
+
+impl engine::Observer for Progress<'_> {
+    fn progress(&self, done: u64, total: u64) {
+        if let Some(job_id) = self.job_id {
+            self.events.emit(PipelineEvent::Progress {
+                job_id,
+                phase: Phase::Resolution,
+                done,
+                total: Some(total),
+                message: Some("records searched for matches".into()),
+            });
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.control.is_cancelled()
+    }
+}
+
+/// The model for this run: the shipped one refitted on the analyst's answers.
+pub fn current_model(store: &Store) -> Result<(Model, usize)> {
+    let decisions = store.analyst_decisions()?;
+    Ok((Model::shipped()?.learned(&decisions), decisions.len()))
+}
+
+/// Loads the store, plans, and writes the plan in one transaction.
+pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
+    let store = run.reader;
+    let (model, learned_from) = current_model(store)?;
+    let mut apart = std::collections::HashSet::new();
+    for d in store.decisions()? {
+        if matches!(d.decision, DecisionKind::KeepApart | DecisionKind::Skip) {
+            apart.insert((d.left_id, d.right_id));
+        }
+    }
+    let input = engine::Input {
+        rows: store.company_rows()?,
+        memberships: store.membership_links()?,
+        settled: store.settled_pairs()?,
+        apart,
+        force_full: run.force_full,
+        now: now_string(),
+    };
+    let progress = Progress {
+        events: run.events,
+        control: run.control,
+        job_id: run.job_id,
+    };
+    let Some(plan) = engine::plan(input, &model, &progress)? else {
+        return Ok(ResolutionReport {
+            cancelled: true,
+            learned_from,
+            ..Default::default()
+        });
+    };
+    let stats = plan.stats.clone();
+    let job_id = run.job_id;
+    run.writer
+        .call_blocking(move |s| apply_plan(s, &plan, job_id))
+        .context("writing the resolution")?;
+    run.writer.flush_blocking()?;
+    Ok(ResolutionReport {
+        stats,
+        learned_from,
+        active_companies: store.company_count()?,
+        pending_review: store.pending_candidates(None)?.len(),
+        cancelled: false,
+    })
+}
+
+/// Writes a plan: merges in order, then the survivors' final rows, the
+/// review candidates, and the resolved marks.
+pub fn apply_plan(s: &Store, plan: &Plan, job_id: Option<i64>) -> Result<()> {
+    let tables = s.link_tables()?;
+    for m in &plan.merges {
+        let mut snapshot = m.snapshot.clone();
+        if tables.contacts || tables.participants || tables.signals {
+            let linked = s.linked_ids(m.loser_after.id, tables)?;
+            snapshot.contacts = linked.contacts;
+            snapshot.participants = linked.participants;
+            snapshot.signals = linked.signals;
+        }
+        s.record_merge(&MergeRecord {
+            survivor_id: m.survivor_id,
+            loser_after: &m.loser_after,
+            snapshot: &snapshot,
+            decided_by: m.decided_by,
+            evidence: Some(&m.evidence),
+            job_id,
+        })?;
+    }
+    for r in &plan.survivors {
+        s.write_company_row(r)?;
+    }
+    for (l, r, e) in &plan.candidates {
+        s.upsert_candidate(&PairWrite {
+            left_id: *l,
+            right_id: *r,
+            evidence: e,
+            job_id,
+        })?;
+    }
+    s.mark_resolved(plan.resolved_upto, &now_string())?;
+    Ok(())
+}
+
+/// Opens a writer on `db`, resolves everything pending, and closes it: the
+/// whole phase for tests, benchmarks and one-off use.
+pub fn resolve_pending(db: &Path, force_full: bool) -> Result<ResolutionReport> {
+    let writer = Writer::open(db)?;
+    let reader = Store::open_readonly(db)?;
+    let report = run_resolution(&ResolveRun {
+        reader: &reader,
+        writer: &writer,
+        job_id: None,
+        events: &EventSender::none(),
+        control: &RunControl::new(),
+        force_full,
+    })?;
+    writer.flush_blocking()?;
+    Ok(report)
+}
