@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 
-use super::{FaultConfig, FixtureServer, World, WorldConfig};
+use anyhow::Context;
+
+use super::{FaultConfig, FixtureServer, World, WorldConfig, records};
 
 #[derive(Debug, Clone, Args)]
 pub struct FixturesArgs {
@@ -19,6 +21,29 @@ pub enum FixturesCommand {
     Serve(ServeArgs),
     /// Write the ground truth (companies, listings, events) as JSON.
     Truth(TruthArgs),
+    /// Write a resolution data set: one CSV row per association listing of
+    /// every company, and optionally the true company of each row as JSON.
+    Records(RecordsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RecordsArgs {
+    /// Number of companies (each listed by one or more associations).
+    #[arg(long, default_value_t = 1000)]
+    pub companies: usize,
+    /// The hard variant: shared surnames and cities, sister companies, typos,
+    /// missing websites and phones.
+    #[arg(long)]
+    pub hard: bool,
+    /// World seed: same seed, same records.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// CSV to write (`id,company,website,phone,...,association`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// JSON object `{"<id>": <true company id>, ...}` to write.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -126,7 +151,37 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        FixturesCommand::Records(r) => write_records(&r),
     }
+}
+
+fn write_records(r: &RecordsArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let records = records::generate(&records::RecordSetConfig {
+        seed: r.seed,
+        companies: r.companies,
+        hard: r.hard,
+    });
+    records::write_csv(&records, &r.out)?;
+    if let Some(path) = &r.truth {
+        // Sorted, so the same seed writes the same bytes.
+        let truth: std::collections::BTreeMap<String, u32> =
+            records::truth_map(&records).into_iter().collect();
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut out, &truth)?;
+        // A flush error on drop would be lost.
+        std::io::Write::flush(&mut out)?;
+    }
+    eprintln!(
+        "{} records of {} companies written to {} in {:.2?}",
+        records.len(),
+        r.companies,
+        r.out.display(),
+        started.elapsed()
+    );
+    Ok(())
 }
 
 async fn serve(s: ServeArgs) -> anyhow::Result<()> {

@@ -18,7 +18,7 @@ static ROUNDS: &[&str] = &[
 ];
 
 /// Name templates: `{b}` brand, `{t}` trade word.
-static TEMPLATES: &[&str] = &[
+pub(crate) static TEMPLATES: &[&str] = &[
     "{b} {t}",
     "{b} Precision {t}",
     "{b} {t} Manufacturing",

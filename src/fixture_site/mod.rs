@@ -18,6 +18,7 @@ mod faults;
 mod geo;
 mod layouts;
 mod names;
+pub mod records;
 mod server;
 mod truth;
 
@@ -257,15 +258,19 @@ impl World {
     /// Member ids of association `a` in directory order.
     pub(crate) fn members_of(&self, a: usize) -> &[u32] {
         self.members[a].get_or_init(|| {
-            let code = ASSOCS[a].code;
             (0..self.cfg.members as u32)
-                .filter(|i| {
-                    let core = names::TRADES[self.ns.trade_of(*i)].core.contains(&code);
-                    let p = if core { 700 } else { 110 };
-                    names::h(self.cfg.seed, &[0xA5, a as u64, u64::from(*i)]) % 1000 < p
-                })
+                .filter(|i| self.is_member(a, *i))
                 .collect()
         })
+    }
+
+    /// Whether association `a` lists company `i`: most companies of an
+    /// association's core trades, a few of the others.
+    pub(crate) fn is_member(&self, a: usize, i: u32) -> bool {
+        let code = ASSOCS[a].code;
+        let core = names::TRADES[self.ns.trade_of(i)].core.contains(&code);
+        let p = if core { 700 } else { 110 };
+        names::h(self.cfg.seed, &[0xA5, a as u64, u64::from(i)]) % 1000 < p
     }
 
     /// Member ids of association `a` sorted by listed name.
@@ -283,8 +288,13 @@ impl World {
 
     /// How association `a` lists company `id`.
     pub(crate) fn listing(&self, a: usize, id: u32) -> Listing {
-        let c = self.ns.company(id);
-        let hv = names::h(self.cfg.seed, &[0x11, a as u64, u64::from(id)]);
+        self.listing_of(a, self.ns.company(id))
+    }
+
+    /// How association `a` lists the already-built company `c` (callers that
+    /// list one company in several associations build it once).
+    pub(crate) fn listing_of(&self, a: usize, c: Company) -> Listing {
+        let hv = names::h(self.cfg.seed, &[0x11, a as u64, u64::from(c.id)]);
         let listed_name = company::name_variant(&c, hv);
         let layout = ASSOCS[a].layout;
         let sparse = matches!(layout, Layout::FreeText | Layout::AtoZ);

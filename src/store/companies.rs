@@ -326,7 +326,9 @@ mod tests {
         let key = crate::normalize::name_key(&d.name);
         let first = store.upsert_company_from_member(&d, &key).unwrap();
         assert_ne!(first, acme[0].id);
-        store.upsert_membership(&d, &key, Some(first), None).unwrap();
+        store
+            .upsert_membership(&d, &key, Some(first), None)
+            .unwrap();
         assert_eq!(store.upsert_company_from_member(&d, &key).unwrap(), first);
     }
 
