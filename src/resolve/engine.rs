@@ -188,121 +188,15 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         }));
     }
 
-    // Blocking: the index, plus exact name-key and phone blocks.
-    let mut gram_df: HashMap<String, u32> = HashMap::new();
-    for p in &prepared {
-        let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
-        grams.sort_unstable();
-        grams.dedup();
-        for g in grams {
-            *gram_df.entry(g).or_default() += 1;
-        }
-    }
-    let docs: Vec<IndexDoc> = prepared
-        .iter()
-        .enumerate()
-        .map(|(i, p)| IndexDoc {
-            handle: i as u64,
-            words: p.words.clone(),
-            domain: p.domain.clone(),
-            phone: p.phone.clone(),
-            place: p.place(),
-        })
-        .collect();
-    let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
-    drop(docs);
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_phone: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in prepared.iter().enumerate() {
-        by_key.entry(p.key.as_str()).or_default().push(i);
-        if let Some(ph) = &p.phone {
-            by_phone.entry(ph.as_str()).or_default().push(i);
-        }
-    }
-    let root_of: Vec<usize> = clusters.parent.clone();
-    let total = queries.len() as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let chunks: Vec<&[usize]> = queries.chunks(2048).collect();
-    let found: Vec<Option<Vec<(usize, usize)>>> = chunks
-        .par_iter()
-        .map(|chunk| -> Result<Option<Vec<(usize, usize)>>> {
-            if obs.cancelled() {
-                return Ok(None);
-            }
-            let searcher = index.searcher()?;
-            let mut out = Vec::new();
-            for &q in chunk.iter() {
-                let p = &prepared[q];
-                let mut words: Vec<&str> = p
-                    .words
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|w| rarity.doc_freq(w) <= MAX_WORD_DF)
-                    .collect();
-                if words.is_empty() {
-                    // Only common words: search on the rarest of them.
-                    if let Some(w) = p.words.iter().min_by_key(|w| rarity.doc_freq(w)) {
-                        words.push(w.as_str());
-                    }
-                }
-                let mut grams: Vec<(u32, String)> = p
-                    .words
-                    .iter()
-                    .flat_map(|w| trigrams(w))
-                    .map(|g| (gram_df.get(&g).copied().unwrap_or(0), g))
-                    .filter(|(df, _)| *df > 1 && *df <= MAX_GRAM_DF)
-                    .collect();
-                grams.sort();
-                grams.dedup();
-                grams.truncate(MAX_GRAMS);
-                let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
-                let place = p.place();
-                let hits = searcher.top(
-                    &IndexQuery {
-                        words: &words,
-                        grams: &grams,
-                        domain: p.domain.as_deref(),
-                        phone: p.phone.as_deref(),
-                        place: place.as_deref(),
-                    },
-                    TOP_K + 1,
-                )?;
-                let mut cands: Vec<usize> = hits.into_iter().map(|(h, _)| h as usize).collect();
-                for block in [
-                    by_key.get(p.key.as_str()),
-                    p.phone.as_deref().and_then(|ph| by_phone.get(ph)),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    if block.len() <= MAX_BLOCK {
-                        cands.extend(block.iter().copied());
-                    }
-                }
-                cands.sort_unstable();
-                cands.dedup();
-                for c in cands {
-                    if c != q && root_of[c] != root_of[q] {
-                        out.push(if q < c { (q, c) } else { (c, q) });
-                    }
-                }
-            }
-            let d = done.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            obs.progress(d + chunk.len() as u64, total);
-            Ok(Some(out))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for f in found {
-        match f {
-            Some(v) => pairs.extend(v),
-            None => return Ok(None),
-        }
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
+    let Some(pairs) = blocked_pairs(&Blocking {
+        prepared: &prepared,
+        rarity: &rarity,
+        queries: &queries,
+        roots: &clusters.parent,
+    }, obs)? else {
+        return Ok(None);
+    };
     stats.pairs_compared = pairs.len();
-    drop(index);
 
     // Comparison, in parallel.
     let mut scored: Vec<((usize, usize), PairEvidence)> = pairs
@@ -460,4 +354,133 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         resolved_upto,
         stats,
     }))
+}
+
+/// What blocking works on.
+pub struct Blocking<'a> {
+    pub prepared: &'a [Prepared],
+    pub rarity: &'a Rarity,
+    /// Positions of the records to find matches for.
+    pub queries: &'a [usize],
+    /// Cluster root of each position: pairs inside a cluster are skipped.
+    pub roots: &'a [usize],
+}
+
+/// Candidate pairs (positions, smaller first) for the query records: the
+/// index's top hits plus exact name-key and phone blocks. `None` when
+/// cancelled.
+pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(usize, usize)>>> {
+    // Blocking: the index, plus exact name-key and phone blocks.
+    let mut gram_df: HashMap<String, u32> = HashMap::new();
+    for p in b.prepared {
+        let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
+        grams.sort_unstable();
+        grams.dedup();
+        for g in grams {
+            *gram_df.entry(g).or_default() += 1;
+        }
+    }
+    let docs: Vec<IndexDoc> = b.prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| IndexDoc {
+            handle: i as u64,
+            words: p.words.clone(),
+            domain: p.domain.clone(),
+            phone: p.phone.clone(),
+            place: p.place(),
+        })
+        .collect();
+    let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
+    drop(docs);
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_phone: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in b.prepared.iter().enumerate() {
+        by_key.entry(p.key.as_str()).or_default().push(i);
+        if let Some(ph) = &p.phone {
+            by_phone.entry(ph.as_str()).or_default().push(i);
+        }
+    }
+    let total = b.queries.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let chunks: Vec<&[usize]> = b.queries.chunks(2048).collect();
+    let found: Vec<Option<Vec<(usize, usize)>>> = chunks
+        .par_iter()
+        .map(|chunk| -> Result<Option<Vec<(usize, usize)>>> {
+            if obs.cancelled() {
+                return Ok(None);
+            }
+            let searcher = index.searcher()?;
+            let mut out = Vec::new();
+            for &q in chunk.iter() {
+                let p = &b.prepared[q];
+                let mut words: Vec<&str> = p
+                    .words
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|w| b.rarity.doc_freq(w) <= MAX_WORD_DF)
+                    .collect();
+                if words.is_empty() {
+                    // Only common words: search on the rarest of them.
+                    if let Some(w) = p.words.iter().min_by_key(|w| b.rarity.doc_freq(w)) {
+                        words.push(w.as_str());
+                    }
+                }
+                let mut grams: Vec<(u32, String)> = p
+                    .words
+                    .iter()
+                    .flat_map(|w| trigrams(w))
+                    .map(|g| (gram_df.get(&g).copied().unwrap_or(0), g))
+                    .filter(|(df, _)| *df > 1 && *df <= MAX_GRAM_DF)
+                    .collect();
+                grams.sort();
+                grams.dedup();
+                grams.truncate(MAX_GRAMS);
+                let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
+                let place = p.place();
+                let hits = searcher.top(
+                    &IndexQuery {
+                        words: &words,
+                        grams: &grams,
+                        domain: p.domain.as_deref(),
+                        phone: p.phone.as_deref(),
+                        place: place.as_deref(),
+                    },
+                    TOP_K + 1,
+                )?;
+                let mut cands: Vec<usize> = hits.into_iter().map(|(h, _)| h as usize).collect();
+                for block in [
+                    by_key.get(p.key.as_str()),
+                    p.phone.as_deref().and_then(|ph| by_phone.get(ph)),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if block.len() <= MAX_BLOCK {
+                        cands.extend(block.iter().copied());
+                    }
+                }
+                cands.sort_unstable();
+                cands.dedup();
+                for c in cands {
+                    if c != q && b.roots[c] != b.roots[q] {
+                        out.push(if q < c { (q, c) } else { (c, q) });
+                    }
+                }
+            }
+            let d = done.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            obs.progress(d + chunk.len() as u64, total);
+            Ok(Some(out))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for f in found {
+        match f {
+            Some(v) => pairs.extend(v),
+            None => return Ok(None),
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(Some(pairs))
 }

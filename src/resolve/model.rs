@@ -85,6 +85,12 @@ impl Model {
 
     /// This model refitted on labelled examples (features, 1.0 = same firm).
     pub fn fitted(&self, examples: &[(Vec<f64>, f64)]) -> Model {
+        self.fitted_for(examples, 300)
+    }
+
+    /// [`Model::fitted`] with a given number of gradient steps (calibration
+    /// on many examples wants more).
+    pub fn fitted_for(&self, examples: &[(Vec<f64>, f64)], steps: usize) -> Model {
         let usable: Vec<&(Vec<f64>, f64)> = examples
             .iter()
             .filter(|(x, _)| x.len() == self.weights.len())
@@ -96,7 +102,7 @@ impl Model {
         let mut w = prior.clone();
         let n = usable.len() as f64;
         let rate = 0.5;
-        for _ in 0..300 {
+        for _ in 0..steps {
             let mut grad = vec![0.0; w.len()];
             for (x, y) in &usable {
                 let p = sigmoid(w.iter().zip(x.iter()).map(|(a, b)| a * b).sum());
