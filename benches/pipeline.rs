@@ -1,5 +1,6 @@
-//! `cargo bench`: throughput of extraction and of the crawl engine, and the
-//! crawler's politeness efficiency, all on the loopback fixture world.
+//! `cargo bench`: throughput of extraction, of the crawl engine and of
+//! `nam import`, and the crawler's politeness efficiency, all on the
+//! loopback fixture world.
 //! Prints the figures recorded in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -241,6 +242,49 @@ fn bench_writer(rows: usize) {
     );
 }
 
+/// `nam import` of a generated resolution data set: records generated (easy
+/// and hard), written as CSV, imported into a fresh database, then imported
+/// again (every row an update).
+fn bench_import(companies: usize) {
+    use nam::fixture_site::records::{RecordSetConfig, generate, write_csv};
+    let cfg = RecordSetConfig {
+        seed: 7,
+        companies,
+        hard: false,
+    };
+    let t = Instant::now();
+    let records = generate(&cfg);
+    let gen_easy = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let hard = generate(&RecordSetConfig { hard: true, ..cfg });
+    let gen_hard = t.elapsed().as_secs_f64();
+    println!(
+        "records: {companies} companies -> {} records in {gen_easy:.3}s ({:.0} records/s); hard variant {} records in {gen_hard:.3}s",
+        records.len(),
+        records.len() as f64 / gen_easy,
+        hard.len()
+    );
+    drop(hard);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("records.csv");
+    write_csv(&records, &csv).unwrap();
+    let bytes = std::fs::metadata(&csv).unwrap().len();
+    let mut store = nam::store::Store::open(&dir.path().join("import.db")).unwrap();
+    for pass in ["fresh database", "again (every row an update)"] {
+        let t = Instant::now();
+        let report = nam::import::import_csv(&mut store, &csv, "IMPORT").unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(report.imported, records.len());
+        println!(
+            "import ({pass}): {} rows ({:.1} MB CSV, {} new companies) in {secs:.3}s: {:.0} rows/s",
+            report.imported,
+            bytes as f64 / 1e6,
+            report.companies_created,
+            report.imported as f64 / secs
+        );
+    }
+}
+
 fn main() {
     // `cargo bench -- <filter>` passes arguments; run everything unless a
     // name is given.
@@ -258,6 +302,9 @@ fn main() {
     }
     if want("writer") {
         bench_writer(env_usize("NAM_BENCH_ROWS", 200_000));
+    }
+    if want("import") {
+        bench_import(env_usize("NAM_BENCH_IMPORT_COMPANIES", 100_000));
     }
     if want("extract") {
         bench_extract(env_usize("NAM_BENCH_MEMBERS", 2000));

@@ -208,16 +208,33 @@ fn cmd_dead_letters(env: &Env, all: bool) -> Result<()> {
 
 fn cmd_import(env: &Env, args: &ImportArgs) -> Result<()> {
     let mut store = env.open_store()?;
-    let report = crate::import::import_csv(&mut store, &args.file, &args.association)?;
+    let started = std::time::Instant::now();
+    let progress = |rows: usize| {
+        eprintln!(
+            "{}: {rows} rows written ({:.0} rows/s)",
+            args.file.display(),
+            rows as f64 / started.elapsed().as_secs_f64().max(1e-9)
+        );
+    };
+    let report = crate::import::import_csv_with(
+        &mut store,
+        &args.file,
+        &crate::import::ImportOptions {
+            association: &args.association,
+            progress: Some(&progress),
+        },
+    )?;
     for (line, problem) in &report.skipped {
         eprintln!("{}:{line}: skipped: {problem}", args.file.display());
     }
     println!(
-        "imported {} rows from {} into {} ({} skipped)",
+        "imported {} rows from {} into {} ({} new companies, {} skipped) in {:.1?}",
         report.imported,
         args.file.display(),
         env.paths.db.display(),
-        report.skipped.len()
+        report.companies_created,
+        report.skipped.len(),
+        started.elapsed()
     );
     if !report.skipped.is_empty() {
         bail!(

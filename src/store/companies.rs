@@ -53,8 +53,9 @@ fn company_from_row(r: &Row<'_>) -> rusqlite::Result<Company> {
     })
 }
 
-/// The member-record fields that fill company fields, with their names.
-fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&String>); 8] {
+/// The member-record fields that fill company fields, with their names, in
+/// the order of [`FILL_COMPANY_SQL`]'s parameters ?2..?9.
+pub(super) fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&String>); 8] {
     [
         ("website", rec.website.as_ref()),
         ("phone", rec.phone.as_ref()),
@@ -67,6 +68,110 @@ fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&String>); 8] {
     ]
 }
 
+/// Where `field` of a company taken from `rec` came from: the record's own
+/// provenance for it, else the record's source at time `at`.
+pub(super) fn field_provenance(
+    rec: &MemberRecord,
+    field: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> FieldProvenance {
+    rec.provenance
+        .get(field)
+        .cloned()
+        .unwrap_or(FieldProvenance {
+            source_url: rec.source_url.clone(),
+            extractor: rec.extractor.clone(),
+            at,
+            confidence: rec.confidence,
+        })
+}
+
+/// Provenance of a company created from `rec`: its name and every field it fills.
+pub(super) fn new_company_provenance(
+    rec: &MemberRecord,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Provenance {
+    let mut prov: Provenance = record_fields(rec)
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(f, _)| ((*f).to_owned(), field_provenance(rec, f, at)))
+        .collect();
+    prov.insert("name".into(), field_provenance(rec, "name", at));
+    prov
+}
+
+/// A company created from a member record (shared with the bulk import, so
+/// both write the same row).
+const INSERT_COMPANY_SQL: &str =
+    "INSERT INTO companies (name, name_key, domain, website, phone, street, city, state,
+        postal_code, country, provenance, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+
+/// Fills the fields company ?1 lacks from a member record; ?10 is the new
+/// provenance, ?11 the time.
+const FILL_COMPANY_SQL: &str = "UPDATE companies SET
+        website = coalesce(website, ?2), phone = coalesce(phone, ?3),
+        street = coalesce(street, ?4), city = coalesce(city, ?5),
+        state = coalesce(state, ?6), postal_code = coalesce(postal_code, ?7),
+        country = coalesce(country, ?8), domain = coalesce(domain, ?9),
+        provenance = ?10, updated_at = ?11
+     WHERE id = ?1";
+
+impl Store {
+    /// Inserts a company created from `rec` ([`INSERT_COMPANY_SQL`]); returns its id.
+    pub(super) fn insert_company_row(
+        &self,
+        rec: &MemberRecord,
+        name_key: &str,
+        provenance: &str,
+        now: &str,
+    ) -> Result<i64> {
+        self.conn()
+            .prepare_cached(INSERT_COMPANY_SQL)?
+            .execute(params![
+                rec.name,
+                name_key,
+                rec.domain,
+                rec.website,
+                rec.phone,
+                rec.street,
+                rec.city,
+                rec.state,
+                rec.postal_code,
+                rec.country,
+                provenance,
+                now
+            ])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Fills the fields company `id` lacks from `rec` ([`FILL_COMPANY_SQL`]).
+    pub(super) fn fill_company_row(
+        &self,
+        id: i64,
+        rec: &MemberRecord,
+        provenance: &str,
+        now: &str,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(FILL_COMPANY_SQL)?
+            .execute(params![
+                id,
+                rec.website,
+                rec.phone,
+                rec.street,
+                rec.city,
+                rec.state,
+                rec.postal_code,
+                rec.country,
+                rec.domain,
+                provenance,
+                now
+            ])?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Finds the company a member record belongs to or creates it, filling
     /// fields the company lacks. The only keys used here are hard ones: the
@@ -74,7 +179,8 @@ impl Store {
     /// registrable domain. Everything fuzzier (same name, different spelling)
     /// is RESOLUTION's decision, so firms that share a name stay apart until
     /// it has compared them. Idempotent: the same record twice changes
-    /// nothing the second time.
+    /// nothing the second time. (`nam import` applies the same rule in bulk:
+    /// `store/import.rs`.)
     pub fn upsert_company_from_member(&self, rec: &MemberRecord, name_key: &str) -> Result<i64> {
         let key = super::record_key(rec, name_key);
         let listed: Option<i64> = self
@@ -102,94 +208,37 @@ impl Store {
             None => None,
         };
         let now = now_string();
-        let field_prov = |field: &str| -> (String, FieldProvenance) {
-            let p = rec
-                .provenance
-                .get(field)
-                .cloned()
-                .unwrap_or(FieldProvenance {
-                    source_url: rec.source_url.clone(),
-                    extractor: rec.extractor.clone(),
-                    at: chrono::Utc::now(),
-                    confidence: rec.confidence,
-                });
-            (field.to_owned(), p)
-        };
+        let at = chrono::Utc::now();
         match existing {
             None => {
-                let mut prov: Provenance = record_fields(rec)
-                    .iter()
-                    .filter(|(_, v)| v.is_some())
-                    .map(|(f, _)| field_prov(f))
-                    .collect();
-                prov.insert("name".into(), field_prov("name").1);
-                self.conn().execute(
-                    "INSERT INTO companies (name, name_key, domain, website, phone, street, city, state,
-                        postal_code, country, provenance, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-                    params![
-                        rec.name,
-                        name_key,
-                        rec.domain,
-                        rec.website,
-                        rec.phone,
-                        rec.street,
-                        rec.city,
-                        rec.state,
-                        rec.postal_code,
-                        rec.country,
-                        serde_json::to_string(&prov)?,
-                        now
-                    ],
-                )?;
-                Ok(self.conn().last_insert_rowid())
+                let prov = serde_json::to_string(&new_company_provenance(rec, at))?;
+                self.insert_company_row(rec, name_key, &prov, &now)
             }
             Some(id) => {
                 let company = self
                     .company(id)?
                     .ok_or_else(|| anyhow::anyhow!("company {id} vanished"))?;
                 let current = [
-                    ("website", &company.website),
-                    ("phone", &company.phone),
-                    ("street", &company.street),
-                    ("city", &company.city),
-                    ("state", &company.state),
-                    ("postal_code", &company.postal_code),
-                    ("country", &company.country),
-                    ("domain", &company.domain),
+                    &company.website,
+                    &company.phone,
+                    &company.street,
+                    &company.city,
+                    &company.state,
+                    &company.postal_code,
+                    &company.country,
+                    &company.domain,
                 ];
                 let mut prov = company.provenance.clone();
                 let mut changed = false;
-                for ((field, new), (_, cur)) in record_fields(rec).iter().zip(current.iter()) {
+                for ((field, new), cur) in record_fields(rec).iter().zip(current.iter()) {
                     if cur.is_none() && new.is_some() {
-                        let (k, v) = field_prov(field);
-                        prov.insert(k, v);
+                        prov.insert((*field).to_owned(), field_provenance(rec, field, at));
                         changed = true;
                     }
                 }
                 if changed {
-                    self.conn().execute(
-                        "UPDATE companies SET
-                            website = coalesce(website, ?2), phone = coalesce(phone, ?3),
-                            street = coalesce(street, ?4), city = coalesce(city, ?5),
-                            state = coalesce(state, ?6), postal_code = coalesce(postal_code, ?7),
-                            country = coalesce(country, ?8), domain = coalesce(domain, ?9),
-                            provenance = ?10, updated_at = ?11
-                         WHERE id = ?1",
-                        params![
-                            id,
-                            rec.website,
-                            rec.phone,
-                            rec.street,
-                            rec.city,
-                            rec.state,
-                            rec.postal_code,
-                            rec.country,
-                            rec.domain,
-                            serde_json::to_string(&prov)?,
-                            now
-                        ],
-                    )?;
+                    let prov = serde_json::to_string(&prov)?;
+                    self.fill_company_row(id, rec, &prov, &now)?;
                 }
                 Ok(id)
             }

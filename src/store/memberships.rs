@@ -7,15 +7,31 @@ use super::Store;
 use crate::model::{MemberRecord, now_string};
 
 /// Stable identity of a listing within its association: the profile page when
-/// there is one, else the name key plus city (look-alike companies share names).
+/// there is one, else the id the source gave the record (an imported CRM
+/// row keeps its identity when its name or city is edited), else the name
+/// key plus city (look-alike companies share names).
 pub fn record_key(rec: &MemberRecord, name_key: &str) -> String {
-    match &rec.profile_url {
-        Some(u) => format!("profile:{u}"),
-        None => format!(
+    match (&rec.profile_url, &rec.external_id) {
+        (Some(u), _) => format!("profile:{u}"),
+        (None, Some(id)) => format!("ext:{id}"),
+        (None, None) => format!(
             "name:{name_key}|{}",
             rec.city.as_deref().unwrap_or("").to_lowercase()
         ),
     }
+}
+
+/// One listing row to upsert, with everything derived from the record
+/// already computed (the bulk import derives it off the writing thread).
+pub(crate) struct MembershipWrite<'a> {
+    pub rec: &'a MemberRecord,
+    pub name_key: &'a str,
+    pub record_key: &'a str,
+    pub company_id: Option<i64>,
+    pub job_id: Option<i64>,
+    /// The record's provenance as JSON.
+    pub provenance: &'a str,
+    pub now: &'a str,
 }
 
 /// The listing upsert (also run bare by the SQLite-ceiling benchmark, so
@@ -52,14 +68,29 @@ impl Store {
     ) -> Result<()> {
         let now = now_string();
         let key = record_key(rec, name_key);
+        let provenance = serde_json::to_string(&rec.provenance)?;
+        self.upsert_membership_row(&MembershipWrite {
+            rec,
+            name_key,
+            record_key: &key,
+            company_id,
+            job_id,
+            provenance: &provenance,
+            now: &now,
+        })
+    }
+
+    /// [`Store::upsert_membership`] with its derived values given.
+    pub(crate) fn upsert_membership_row(&self, w: &MembershipWrite<'_>) -> Result<()> {
+        let rec = w.rec;
         // Prepared once per connection: the writer inserts many thousands.
         let mut stmt = self.conn().prepare_cached(UPSERT_MEMBERSHIP_SQL)?;
         stmt.execute(params![
             rec.association,
-            key,
-            company_id,
+            w.record_key,
+            w.company_id,
             rec.name,
-            name_key,
+            w.name_key,
             rec.website,
             rec.domain,
             rec.phone,
@@ -74,12 +105,12 @@ impl Store {
             rec.source_url,
             rec.extractor,
             rec.confidence,
-            serde_json::to_string(&rec.provenance)?,
+            w.provenance,
             // Every field has its own column: the record is not stored
             // twice (it halves the bytes written per listing).
             Option::<String>::None,
-            job_id,
-            now,
+            w.job_id,
+            w.now,
             rec.external_id
         ])?;
         Ok(())
