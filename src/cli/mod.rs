@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Paths};
-use crate::export::Format;
+use crate::export::{Format, What};
 use crate::secrets::{KeySource, Secrets};
 use crate::store::{self, Store};
 
@@ -90,6 +90,10 @@ pub struct ExportArgs {
     /// Output directory (default: `export.out_dir` from the config, `exports`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Which tables: `memberships` writes every source record with its
+    /// external id and the canonical company it resolved to.
+    #[arg(long, value_enum, default_value_t = What::All)]
+    pub what: What,
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,7 +255,7 @@ fn cmd_export(env: &Env, args: &ExportArgs) -> Result<()> {
         None => env.config()?.export.out_dir,
     };
     let store = Store::open_readonly(&env.paths.db)?;
-    let files = crate::export::export_all(&store, &args.formats, &out)?;
+    let files = crate::export::export(&store, &args.formats, args.what, &out)?;
     for f in files {
         println!("{:>8} rows  {}", f.rows, f.path.display());
     }

@@ -30,6 +30,40 @@ impl Format {
     }
 }
 
+/// Which tables an export writes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum What {
+    /// Companies and memberships.
+    #[default]
+    All,
+    /// Canonical companies only.
+    Companies,
+    /// Source records (association listings and imported rows) only, each
+    /// with its external id and the canonical company it resolved to.
+    Memberships,
+}
+
+impl What {
+    fn includes(self, stem: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Companies => stem == "companies",
+            Self::Memberships => stem == "memberships",
+        }
+    }
+}
+
 /// One file written by an export.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportedFile {
@@ -118,9 +152,15 @@ fn memberships_frame(store: &Store, neutralize: bool) -> Result<DataFrame> {
     };
     let cols = vec![
         Column::new("id".into(), rows.iter().map(|r| r.id).collect::<Vec<_>>()),
+        // The surviving company, so a record's row says where it resolved to.
         Column::new(
             "company_id".into(),
             rows.iter().map(|r| r.company_id).collect::<Vec<_>>(),
+        ),
+        text_col(
+            "external_id",
+            t(&|r| r.record.external_id.clone()),
+            neutralize,
         ),
         text_col(
             "association",
@@ -197,15 +237,30 @@ fn write_frame(df: &mut DataFrame, format: Format, path: &Path) -> Result<()> {
 
 /// Writes `companies.*` and `memberships.*` in each format to `out_dir`.
 pub fn export_all(store: &Store, formats: &[Format], out_dir: &Path) -> Result<Vec<ExportedFile>> {
+    export(store, formats, What::All, out_dir)
+}
+
+/// Writes the tables `what` names in each format to `out_dir`.
+pub fn export(
+    store: &Store,
+    formats: &[Format],
+    what: What,
+    out_dir: &Path,
+) -> Result<Vec<ExportedFile>> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("creating export directory {}", out_dir.display()))?;
     let mut written = Vec::new();
     for &format in formats {
         let neutralize = format == Format::Csv;
-        for (stem, mut df) in [
-            ("companies", companies_frame(store, neutralize)?),
-            ("memberships", memberships_frame(store, neutralize)?),
-        ] {
+        let builders: [(&str, FrameFn); 2] = [
+            ("companies", companies_frame),
+            ("memberships", memberships_frame),
+        ];
+        for (stem, build) in builders {
+            if !what.includes(stem) {
+                continue;
+            }
+            let mut df = build(store, neutralize)?;
             let path = out_dir.join(format!("{stem}.{}", format.extension()));
             write_frame(&mut df, format, &path)?;
             written.push(ExportedFile {
@@ -216,6 +271,9 @@ pub fn export_all(store: &Store, formats: &[Format], out_dir: &Path) -> Result<V
     }
     Ok(written)
 }
+
+/// Builds one table's frame (`neutralize`: CSV formula protection).
+type FrameFn = fn(&Store, bool) -> Result<DataFrame>;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -286,5 +344,79 @@ mod tests {
             .to_owned();
         assert_eq!(name, "=cmd|' /C calc'!A0");
         assert!(!out.join("companies.csv.partial").exists());
+    }
+
+    /// `--what memberships`: one row per source record with its external id
+    /// and the surviving company, even where the stored pointer is stale.
+    #[test]
+    fn memberships_export_carries_external_ids_and_canonical_companies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("nam.db")).unwrap();
+        let csv_in = dir.path().join("crm.csv");
+        std::fs::write(
+            &csv_in,
+            "id,company,website,city\n\
+             A-1,Acme Stamping,acme.example,Cleveland\n\
+             A-2,ACME STAMPING INC,www.acme.example,Cleveland\n\
+             A-3,Acme Stamping Co,,Cleveland\n\
+             A-4,Brightline Gear,brightline.example,Rockford\n",
+        )
+        .unwrap();
+        crate::import::import_csv(&mut store, &csv_in, "CRM").unwrap();
+        let company_of = |ext: &str| -> i64 {
+            store
+                .all_memberships()
+                .unwrap()
+                .into_iter()
+                .find(|m| m.record.external_id.as_deref() == Some(ext))
+                .and_then(|m| m.company_id)
+                .unwrap()
+        };
+        let (acme, stray, gear) = (company_of("A-1"), company_of("A-3"), company_of("A-4"));
+        assert_eq!(company_of("A-2"), acme, "same domain, same company");
+        assert_ne!(stray, acme);
+        // Resolution merged A-3's company into Acme's but left the listing's
+        // pointer; a chain of two merges is followed too.
+        store.mark_merged_for_test(stray, gear).unwrap();
+        store.mark_merged_for_test(gear, acme).unwrap();
+
+        let out = dir.path().join("out");
+        let files = export(
+            &store,
+            &[Format::Csv, Format::Parquet],
+            What::Memberships,
+            &out,
+        )
+        .unwrap();
+        assert_eq!(files.len(), 2);
+        assert!(!out.join("companies.csv").exists());
+        let mut rd = csv::Reader::from_path(out.join("memberships.csv")).unwrap();
+        let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (ext_col, company_col) = (col("external_id"), col("company_id"));
+        let mut got: Vec<(String, i64)> = rd
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[ext_col].to_owned(), r[company_col].parse().unwrap())
+            })
+            .collect();
+        got.sort();
+        let want: Vec<(String, i64)> = ["A-1", "A-2", "A-3", "A-4"]
+            .iter()
+            .map(|e| ((*e).to_owned(), acme))
+            .collect();
+        assert_eq!(got, want);
+        // Parquet: the same columns.
+        let df = ParquetReader::new(File::open(out.join("memberships.parquet")).unwrap())
+            .finish()
+            .unwrap();
+        assert_eq!(df.height(), 4);
+        let ids = df.column("company_id").unwrap().i64().unwrap();
+        assert!((0..ids.len()).all(|i| ids.get(i) == Some(acme)));
+        assert!(df.column("external_id").is_ok());
+        // The default still writes both tables.
+        let all = export_all(&store, &[Format::Csv], &out).unwrap();
+        assert_eq!(all.len(), 2);
     }
 }

@@ -316,6 +316,20 @@ impl Store {
 }
 
 #[cfg(test)]
+impl Store {
+    /// Marks company `id` merged into `into` without re-pointing its
+    /// listings, as a stale pointer would look (tests of readers that must
+    /// follow `merged_into`).
+    pub(crate) fn mark_merged_for_test(&self, id: i64, into: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE companies SET status = 'merged', merged_into = ?2 WHERE id = ?1",
+            [id, into],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

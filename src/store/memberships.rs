@@ -171,18 +171,42 @@ pub(crate) fn member_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
 #[derive(Debug, Clone)]
 pub struct MembershipRow {
     pub id: i64,
+    /// The active company the record belongs to: its stored company,
+    /// followed through `merged_into` (resolution re-points listings when it
+    /// merges, but a pointer left at a merged company still exports the
+    /// survivor).
     pub company_id: Option<i64>,
     pub record: MemberRecord,
     pub first_seen_at: String,
     pub last_seen_at: String,
 }
 
+/// Merged company -> the active company at the end of its `merged_into`
+/// chain (chains longer than 64 or cyclic have no end and are left out).
+const SURVIVORS_CTE: &str = "WITH RECURSIVE chain(id, cur, depth) AS (
+        SELECT id, merged_into, 1 FROM companies
+        WHERE status = 'merged' AND merged_into IS NOT NULL
+        UNION ALL
+        SELECT chain.id, c.merged_into, chain.depth + 1
+        FROM chain JOIN companies c ON c.id = chain.cur
+        WHERE c.status = 'merged' AND c.merged_into IS NOT NULL AND chain.depth < 64
+    ),
+    survivor(id, company_id) AS (
+        SELECT id, cur FROM chain
+        WHERE NOT EXISTS (SELECT 1 FROM companies c
+                          WHERE c.id = chain.cur AND c.status = 'merged' AND c.merged_into IS NOT NULL)
+    )";
+
 impl Store {
-    /// Every listing record, ordered by association then name.
+    /// Every listing record with its canonical company, ordered by
+    /// association then name.
     pub fn all_memberships(&self) -> Result<Vec<MembershipRow>> {
+        // Both fragments are constants; there are no values to bind.
         let sql = format!(
-            "SELECT id, company_id, first_seen_at, last_seen_at, {MEMBER_COLUMNS}
-             FROM association_memberships ORDER BY association_code, raw_name COLLATE NOCASE, id"
+            "{SURVIVORS_CTE}
+             SELECT m.id, coalesce(s.company_id, m.company_id), first_seen_at, last_seen_at, {MEMBER_COLUMNS}
+             FROM association_memberships m LEFT JOIN survivor s ON s.id = m.company_id
+             ORDER BY association_code, raw_name COLLATE NOCASE, m.id"
         );
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map([], |r| {
