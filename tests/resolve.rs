@@ -102,6 +102,29 @@ fn check_accuracy(companies: usize, hard: bool) {
         o.review_share * 100.0,
         report.summary()
     );
+    if std::env::var("SHOW").is_ok() {
+        eprintln!("{}", serde_json::to_string(&report).unwrap());
+        let store = Store::open(&db).unwrap();
+        let truth = records::truth_map(&recs);
+        let mut company_truth: HashMap<i64, u32> = HashMap::new();
+        for (ext, c) in store.membership_assignment().unwrap() {
+            company_truth.insert(c, truth[&ext]);
+        }
+        for c in store.pending_candidates(None).unwrap() {
+            let same = company_truth.get(&c.left_id) == company_truth.get(&c.right_id);
+            let l = store.company(c.left_id).unwrap().unwrap();
+            let r = store.company(c.right_id).unwrap().unwrap();
+            eprintln!(
+                "CAND {} {:.2} {} / {} | {:?} | {:?}",
+                if same { "SAME" } else { "DIFF" },
+                c.score,
+                l.name,
+                r.name,
+                c.evidence.agreed,
+                c.evidence.conflicted
+            );
+        }
+    }
     assert!(o.precision >= 0.98, "precision {:.4}", o.precision);
     assert!(o.recall >= 0.95, "recall {:.4}", o.recall);
     assert!(o.review_share < 0.05, "review band {:.4}", o.review_share);

@@ -1,9 +1,9 @@
 //! Comparing two company records field by field (strsim), with name words
 //! weighted by how rare they are in the data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use strsim::jaro_winkler;
+use strsim::{jaro_winkler, normalized_damerau_levenshtein};
 
 use crate::model::{CompanyRow, PairEvidence};
 
@@ -20,13 +20,38 @@ pub const FEATURES: &[&str] = &[
     "street",
     "unshared_rare_word",
     "same_name_key",
+    "compact_name",
+    "name_ambiguous",
+    "clean_similar_name",
 ];
+
+/// Long legal forms whose misspellings ("Corporatin", "Compayn") the name key
+/// cannot recognise; a near match at the end of a name is dropped here.
+const LONG_LEGAL_FORMS: &[&str] = &["corporation", "incorporated", "company", "limited"];
+
+/// The name key's words without a trailing misspelled legal form.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words: Vec<String> = key.split_whitespace().map(str::to_owned).collect();
+    if words.len() > 1 {
+        if let Some(last) = words.last() {
+            let near = LONG_LEGAL_FORMS.iter().any(|f| {
+                last.len() >= 6 && normalized_damerau_levenshtein(last, f) >= 0.75
+            });
+            if near {
+                words.pop();
+            }
+        }
+    }
+    words
+}
 
 /// A record ready for comparison: normalized once, compared many times.
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     pub id: i64,
     pub key: String,
+    /// The key without spaces: "BeckerPrecision" and "Becker Precision" agree.
+    pub compact: String,
     pub words: Vec<String>,
     pub domain: Option<String>,
     /// E.164 only (free text phones do not compare reliably).
@@ -88,10 +113,12 @@ impl Prepared {
         } else {
             r.name_key.clone()
         };
+        let words = key_words(&key);
         Prepared {
             id: r.id,
-            words: key.split_whitespace().map(str::to_owned).collect(),
-            key,
+            compact: words.concat(),
+            key: words.join(" "),
+            words,
             domain: r.domain.clone(),
             phone: r.phone.clone().filter(|p| p.starts_with('+')),
             city: lower(&r.city),
@@ -135,20 +162,54 @@ impl Prepared {
     }
 }
 
-/// How rare each name word is in the data: rare words weigh more.
+/// How rare each name word is in the data (rare words weigh more), and
+/// which names are ambiguous: carried by records that disagree on domain,
+/// phone or city, so the name alone cannot say which firm is meant.
 #[derive(Debug, Clone, Default)]
 pub struct Rarity {
     df: HashMap<String, u32>,
     n: f64,
     max_idf: f64,
+    ambiguous: HashSet<String>,
+}
+
+/// The distinct domains, phones and places seen under one name.
+#[derive(Default)]
+struct NameGroup<'a> {
+    domain: Option<&'a str>,
+    phone: Option<&'a str>,
+    place: Option<(&'a str, Option<&'a str>)>,
+    ambiguous: bool,
+}
+
+impl<'a> NameGroup<'a> {
+    fn see(&mut self, r: &'a Prepared) {
+        fn differs<T: PartialEq + Copy>(slot: &mut Option<T>, v: Option<T>) -> bool {
+            match (*slot, v) {
+                (_, None) => false,
+                (None, Some(x)) => {
+                    *slot = Some(x);
+                    false
+                }
+                (Some(a), Some(b)) => a != b,
+            }
+        }
+        let place = r.city.as_deref().map(|c| (c, r.state.as_deref()));
+        let d = differs(&mut self.domain, r.domain.as_deref());
+        let p = differs(&mut self.phone, r.phone.as_deref());
+        let c = differs(&mut self.place, place);
+        self.ambiguous |= d || p || c;
+    }
 }
 
 impl Rarity {
     pub fn new<'a>(records: impl Iterator<Item = &'a Prepared>) -> Rarity {
         let mut df: HashMap<String, u32> = HashMap::new();
+        let mut groups: HashMap<&'a str, NameGroup<'a>> = HashMap::new();
         let mut n = 0usize;
         for r in records {
             n += 1;
+            groups.entry(r.compact.as_str()).or_default().see(r);
             let mut seen: Vec<&str> = r.words.iter().map(String::as_str).collect();
             seen.sort_unstable();
             seen.dedup();
@@ -157,11 +218,23 @@ impl Rarity {
             }
         }
         let n = n.max(1) as f64;
+        let ambiguous = groups
+            .into_iter()
+            .filter(|(_, g)| g.ambiguous)
+            .map(|(k, _)| k.to_owned())
+            .collect();
         Rarity {
             df,
             n,
             max_idf: (1.0 + n).ln(),
+            ambiguous,
         }
+    }
+
+    /// True when records under this compact name disagree on domain, phone
+    /// or city.
+    pub fn is_ambiguous(&self, compact: &str) -> bool {
+        self.ambiguous.contains(compact)
     }
 
     pub fn doc_freq(&self, word: &str) -> u32 {
@@ -191,6 +264,12 @@ fn best_match(word: &str, other: &[String]) -> f64 {
             let s = jaro_winkler(word, o);
             if s >= 0.9 {
                 best = best.max(s);
+            } else if word.len() >= 5 && o.len() >= 5 {
+                // One typing error in a word of five letters or more.
+                let d = normalized_damerau_levenshtein(word, o);
+                if d >= 0.8 {
+                    best = best.max(d);
+                }
             }
         }
     }
@@ -231,8 +310,21 @@ fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
 /// Compares two records: the feature vector (see [`FEATURES`]) and the
 /// reasons in words. The score is left at 0; the model fills it in.
 pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
-    let (overlap, unshared) = token_overlap(&a.words, &b.words, rarity);
+    let (mut overlap, mut unshared) = token_overlap(&a.words, &b.words, rarity);
     let jw = jaro_winkler(&a.key, &b.key);
+    let compact = normalized_damerau_levenshtein(&a.compact, &b.compact);
+    // Words run together ("BeckerPrecision"): the names agree even though
+    // their words do not. (Only when the word counts differ: "West" and
+    // "East" in names of one length are different words, not a typo.)
+    if compact >= 0.9 && a.words.len() != b.words.len() {
+        overlap = overlap.max(compact);
+        unshared = 0.0;
+    }
+    let ambiguous = if rarity.is_ambiguous(&a.compact) || rarity.is_ambiguous(&b.compact) {
+        1.0
+    } else {
+        0.0
+    };
     let domain = agree(&a.domain, &b.domain);
     let phone = agree(&a.phone, &b.phone);
     let city = agree(&a.city, &b.city);
@@ -242,9 +334,19 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
         (Some(x), Some(y)) => 2.0 * jaro_winkler(x, y) - 1.0,
         _ => 0.0,
     };
-    let same_key = if a.key == b.key { 1.0 } else { 0.0 };
+    let same_key = if a.compact == b.compact { 1.0 } else { 0.0 };
+    // The same (or a nearly the same) unambiguous name with nothing that
+    // disagrees: on its own the strongest evidence a directory listing
+    // offers (an interaction the additive features cannot express).
+    let no_conflict = [domain, phone, city, state, postal].iter().all(|v| *v >= 0.0);
+    let clean_same = if overlap >= 0.9 && ambiguous == 0.0 && no_conflict {
+        overlap
+    } else {
+        0.0
+    };
     let features = vec![
-        1.0, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key,
+        1.0, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key, compact,
+        ambiguous, clean_same,
     ];
     let mut agreed = Vec::new();
     let mut conflicted = Vec::new();
@@ -276,7 +378,14 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
     } else if street < 0.0 {
         conflicted.push("different street address".to_owned());
     }
-    let hard_conflict = domain < 0.0 || (phone < 0.0 && city < 0.0);
+    if ambiguous > 0.0 {
+        conflicted.push("other firms carry this name".to_owned());
+    }
+    // Different domains; different phones in different cities; or, in one
+    // city, a different street and postal code: two firms, or one that
+    // moved, and only the analyst can tell which.
+    let hard_conflict =
+        domain < 0.0 || (phone < 0.0 && city < 0.0) || (street < 0.0 && postal < 0.0);
     PairEvidence {
         features,
         score: 0.0,

@@ -142,9 +142,12 @@ mod tests {
     #[test]
     fn shipped_model_parses_and_orders_obvious_cases() {
         let m = Model::shipped().unwrap();
-        // bias, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key
-        let same = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0];
-        let twin = [1.0, 0.5, 0.8, -1.0, -1.0, -1.0, -1.0, -1.0, -0.5, 0.9, 0.0];
+        // bias, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key,
+        // compact, ambiguous, clean_same
+        let same = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
+        let twin = [
+            1.0, 0.5, 0.8, -1.0, -1.0, -1.0, -1.0, -1.0, -0.5, 0.9, 0.0, 0.6, 1.0, 0.0,
+        ];
         assert!(m.probability(&same) >= m.auto_merge);
         assert!(m.probability(&twin) < m.review_floor);
     }
@@ -167,7 +170,9 @@ mod tests {
         let m = Model::shipped().unwrap();
         // Same name, same city, nothing else known: the analyst keeps such
         // pairs apart again and again.
-        let pattern = vec![1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+        let pattern = vec![
+            1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0,
+        ];
         let before = m.probability(&pattern);
         let examples: Vec<(Vec<f64>, f64)> = (0..20).map(|_| (pattern.clone(), 0.0)).collect();
         let after = m.fitted(&examples).probability(&pattern);
