@@ -15,6 +15,7 @@ pub mod logging;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod quality;
 pub mod resolve;
 pub mod search;
 pub mod secrets;
