@@ -70,3 +70,10 @@ DROP TABLE merge_decisions;
 ALTER TABLE merge_decisions_new RENAME TO merge_decisions;
 CREATE INDEX merge_decisions_pair ON merge_decisions(left_id, right_id);
 CREATE INDEX merge_decisions_survivor ON merge_decisions(survivor_id);
+
+-- VALIDATION's record of each company's last check outcomes (issue 9):
+-- {"check name": "outcome:hash of the detail"}, a few hundred bytes. A re-run
+-- compares against it and writes an audit row only for an outcome that is new
+-- or changed, so an unchanged company adds nothing to quality_audit_log
+-- however often it is validated.
+ALTER TABLE companies ADD COLUMN quality_checks TEXT;

@@ -9,6 +9,7 @@ pub mod extraction;
 mod import;
 mod jobs;
 mod memberships;
+mod quality;
 mod resolution;
 mod writer;
 
@@ -24,6 +25,10 @@ pub use extraction::ExtractionPage;
 pub use import::{BulkImport, BulkImportStats, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};
+pub use quality::{
+    AuditRow, MembershipEvidence, QualityAuditEntry, QualityBatch, QualityCandidate, QualityWrite,
+    QualityWriteOutcome, Twin,
+};
 pub use resolution::{LinkTables, MergeRecord, PairWrite};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
