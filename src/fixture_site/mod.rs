@@ -15,7 +15,8 @@ mod company;
 mod company_site;
 mod events;
 mod faults;
-mod geo;
+// The tables VALIDATION is tested against.
+pub(crate) mod geo;
 mod layouts;
 mod names;
 pub mod records;
