@@ -233,7 +233,7 @@ fn stale_twins<'a>(twins: &'a [Twin], check: &'a str) -> impl Iterator<Item = i6
 }
 
 /// The batch loop's state.
-struct Progress<'r, 'a> {
+struct RunState<'r, 'a> {
     run: &'r ValidateRun<'a>,
     report: ValidationReport,
     total: u64,
@@ -244,7 +244,7 @@ struct Progress<'r, 'a> {
     in_flight: Option<mpsc::Receiver<QualityWriteOutcome>>,
 }
 
-impl Progress<'_, '_> {
+impl RunState<'_, '_> {
     /// Waits for the batch in flight to commit its writes and counts them.
     fn settle(&mut self) -> Result<()> {
         let Some(outcome) = self.in_flight.take() else {
@@ -282,7 +282,7 @@ impl Progress<'_, '_> {
 pub fn run_validation(run: &ValidateRun<'_>) -> Result<ValidationReport> {
     let store = run.reader;
     let job_id = run.job_id;
-    let mut p = Progress {
+    let mut p = RunState {
         run,
         report: ValidationReport::default(),
         total: store.quality_due_count()?.max(0) as u64,
