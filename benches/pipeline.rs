@@ -283,6 +283,69 @@ fn bench_import(companies: usize) {
             report.imported as f64 / secs
         );
     }
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// RESOLUTION of about `records` imported records (the fixture world's
+/// listings, normal variant): import, then one resolution run, with wall
+/// time and the peak memory of the resolution alone (the peak is reset
+/// through /proc/self/clear_refs before it starts).
+fn bench_resolve(records: usize) {
+    use nam::fixture_site::records::{RecordSetConfig, generate, pairwise_score, truth_map, write_csv};
+    // About 1.9 listings per company.
+    let companies = (records * 100 / 189).max(100);
+    let recs = generate(&RecordSetConfig {
+        seed: 7,
+        companies,
+        hard: false,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("records.csv");
+    write_csv(&recs, &csv).unwrap();
+    let truth = truth_map(&recs);
+    let n = recs.len();
+    drop(recs);
+    let db = dir.path().join("resolve.db");
+    let t = Instant::now();
+    {
+        let mut store = nam::store::Store::open(&db).unwrap();
+        nam::import::import_csv(&mut store, &csv, "IMPORT").unwrap();
+    }
+    let import_secs = t.elapsed().as_secs_f64();
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = peak_rss_mb();
+    let t = Instant::now();
+    let report = nam::resolve::resolve_pending(&db, false).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let peak = peak_rss_mb();
+    let store = nam::store::Store::open_readonly(&db).unwrap();
+    let score = pairwise_score(&store.membership_assignment().unwrap(), &truth);
+    println!(
+        "resolve: {n} records ({companies} companies; imported in {import_secs:.1}s) resolved in {secs:.1}s, peak memory {peak:.0} MB{}; {} merges, {} for review; precision {:.4} recall {:.4}",
+        if reset {
+            format!(" (was {before:.0} MB when the peak was reset)")
+        } else {
+            " (process peak: clear_refs unavailable)".into()
+        },
+        report.stats.auto_merges + report.stats.hard_key_merges,
+        report.stats.candidates,
+        score.precision,
+        score.recall
+    );
+}
+
 /// VALIDATION over a store of `companies` companies (about 1.3 listings
 /// each), stored first through the writer as extraction stores them. The
 /// data has what the checks look for: emails at the site's domain, at gmail
@@ -436,6 +499,9 @@ fn main() {
     }
     if want("import") {
         bench_import(env_usize("NAM_BENCH_IMPORT_COMPANIES", 100_000));
+    }
+    if want("resolve") {
+        bench_resolve(env_usize("NAM_BENCH_RESOLVE_RECORDS", 100_000));
     }
     if want("validate") {
         bench_validate(env_usize("NAM_BENCH_COMPANIES", 100_000));

@@ -17,7 +17,6 @@ DROP INDEX IF EXISTS companies_name_key_no_domain;
 ALTER TABLE companies ADD COLUMN resolved_at TEXT;
 -- NULL (or older than updated_at) until VALIDATION has scored the company.
 ALTER TABLE companies ADD COLUMN validated_at TEXT;
-CREATE INDEX IF NOT EXISTS companies_unresolved ON companies(status, resolved_at);
 CREATE INDEX IF NOT EXISTS companies_merged_into ON companies(merged_into);
 
 -- Candidates gain 'skipped'; decisions gain 'keep_apart' and 'skip' (the

@@ -169,12 +169,16 @@ fn fit_weights() {
     let mut examples: Vec<(Vec<f64>, f64)> = Vec::new();
     let mut blocked_true = 0usize;
     let mut all_true = 0usize;
+    let size: usize = std::env::var("NAM_FIT_COMPANIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
     for (seed, hard) in [(3, false), (5, true), (9, true)] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("nam.db");
         let recs = records::generate(&RecordSetConfig {
             seed,
-            companies: 3000,
+            companies: size,
             hard,
         });
         load(&db, &recs);
@@ -202,11 +206,37 @@ fn fit_weights() {
         .unwrap();
         let mut per_truth: HashMap<u32, usize> = HashMap::new();
         for r in &rows {
-            *per_truth.entry(company_truth[&r.id]).or_default() += 1;
+            if let Some(t) = company_truth.get(&r.id) {
+                *per_truth.entry(*t).or_default() += 1;
+            }
         }
         all_true += per_truth.values().map(|n| n * (n - 1) / 2).sum::<usize>();
+        if std::env::var("MISS").is_ok() && hard {
+            let found: std::collections::HashSet<(usize, usize)> = pairs.iter().copied().collect();
+            let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
+            for (i, r) in rows.iter().enumerate() {
+                if let Some(t) = company_truth.get(&r.id) {
+                    groups.entry(*t).or_default().push(i);
+                }
+            }
+            let mut shown = 0;
+            for g in groups.values() {
+                for x in 0..g.len() {
+                    for y in x + 1..g.len() {
+                        if !found.contains(&(g[x], g[y])) && shown < 40 {
+                            shown += 1;
+                            let (a, b) = (&rows[g[x]], &rows[g[y]]);
+                            eprintln!(
+                                "MISS {} {:?} {:?} {:?} || {} {:?} {:?} {:?}",
+                                a.name, a.domain, a.phone, a.city, b.name, b.domain, b.phone, b.city
+                            );
+                        }
+                    }
+                }
+            }
+        }
         for (a, b) in pairs {
-            let same = company_truth[&rows[a].id] == company_truth[&rows[b].id];
+            let same = company_truth.get(&rows[a].id) == company_truth.get(&rows[b].id);
             blocked_true += usize::from(same);
             let mut e = compare(&prepared[a], &prepared[b], &rarity);
             if std::env::var("SHOW").is_ok() {
@@ -254,4 +284,236 @@ fn fit_weights() {
         }
     }
     eprintln!("fitted: {fp} false auto-merges, {fneg} true pairs below the floor, {band} in the band");
+}
+
+/// Every row of the tables a merge touches, as text, for exact comparison.
+fn snapshot(db: &Path) -> Vec<String> {
+    let store = Store::open_readonly(db).unwrap();
+    let mut out = Vec::new();
+    for r in store.company_rows().unwrap() {
+        out.push(format!("{r:?}"));
+    }
+    let mut links = store.membership_links().unwrap();
+    links.sort_unstable();
+    out.extend(links.iter().map(|l| format!("{l:?}")));
+    out
+}
+
+fn small_world(db: &Path) -> Vec<TrueRecord> {
+    let recs = records::generate(&RecordSetConfig {
+        seed: 21,
+        companies: 300,
+        hard: false,
+    });
+    load(db, &recs);
+    recs
+}
+
+#[test]
+fn undo_of_a_merge_restores_the_exact_prior_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nam.db");
+    small_world(&db);
+    resolve_pending(&db, false).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    // An analyst merge of two unrelated companies, then its undo.
+    let ids: Vec<i64> = store
+        .companies(&Default::default())
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .take(2)
+        .collect();
+    drop(store);
+    let before = snapshot(&db);
+    let mut store = Store::open(&db).unwrap();
+    let decision = review::merge(&mut store, ids[0], ids[1]).unwrap();
+    drop(store);
+    let merged = snapshot(&db);
+    assert_ne!(before, merged, "the merge changed rows");
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.surviving_company(ids[1].max(ids[0])).unwrap(),
+        ids[0].min(ids[1])
+    );
+    drop(store);
+    let mut store = Store::open(&db).unwrap();
+    review::undo(&mut store, decision).unwrap();
+    drop(store);
+    let after = snapshot(&db);
+    assert_eq!(before, after, "undo restores every row exactly");
+    // An undo cannot be undone twice, and the pair is back in the queue.
+    let mut store = Store::open(&db).unwrap();
+    let err = review::undo(&mut store, decision).unwrap_err().to_string();
+    assert!(err.contains("already undone"), "{err}");
+    let queued = store.pending_candidates(None).unwrap();
+    assert!(
+        queued
+            .iter()
+            .any(|c| (c.left_id, c.right_id) == (ids[0].min(ids[1]), ids[0].max(ids[1])))
+    );
+}
+
+#[test]
+fn undo_of_an_automatic_merge_restores_rows_and_later_merges_must_go_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nam.db");
+    small_world(&db);
+    let before = snapshot(&db);
+    resolve_pending(&db, false).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let mut merges: Vec<_> = store
+        .decisions()
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.decision == DecisionKind::Merge)
+        .collect();
+    assert!(merges.len() > 10, "the world has duplicates to merge");
+    // Undo every automatic merge, latest first: the store is as loaded
+    // (apart from resolved marks, candidates and the decisions' own rows).
+    let survivor_twice = merges
+        .iter()
+        .find(|d| {
+            merges
+                .iter()
+                .filter(|e| e.survivor_id == d.survivor_id)
+                .count()
+                > 1
+        })
+        .cloned();
+    if let Some(first) = survivor_twice {
+        let err = review::undo(&mut store, first.id).unwrap_err().to_string();
+        assert!(err.contains("undo them first"), "{err}");
+    }
+    merges.reverse();
+    for d in &merges {
+        review::undo(&mut store, d.id).unwrap();
+    }
+    drop(store);
+    let strip = |rows: Vec<String>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| {
+                // resolved_at is set by the run and stays set.
+                match r.find("resolved_at: ") {
+                    Some(i) => r[..i].to_owned(),
+                    None => r,
+                }
+            })
+            .collect()
+    };
+    assert_eq!(strip(before), strip(snapshot(&db)));
+}
+
+#[test]
+fn decisions_survive_full_reruns_and_are_never_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nam.db");
+    let recs = records::generate(&RecordSetConfig {
+        seed: 11,
+        companies: 2000,
+        hard: true,
+    });
+    load(&db, &recs);
+    resolve_pending(&db, false).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let queue = store.pending_candidates(None).unwrap();
+    assert!(queue.len() >= 3, "the hard world leaves pairs for review");
+    // The queue is ordered most uncertain first.
+    let dist: Vec<f64> = queue.iter().map(|c| (c.score - 0.5).abs()).collect();
+    assert!(dist.windows(2).all(|w| w[0] <= w[1]), "{dist:?}");
+    let (a, b, c) = (&queue[0], &queue[1], &queue[2]);
+    review::answer(&mut store, DecisionKind::KeepApart, a.left_id, a.right_id).unwrap();
+    review::answer(&mut store, DecisionKind::Skip, b.left_id, b.right_id).unwrap();
+    let merged = review::merge(&mut store, c.left_id, c.right_id).unwrap();
+    let survivor = c.left_id.min(c.right_id);
+    drop(store);
+    // A full re-run (every company compared again), twice, then a re-load of
+    // the same records and an incremental run.
+    resolve_pending(&db, true).unwrap();
+    resolve_pending(&db, true).unwrap();
+    load(&db, &recs);
+    resolve_pending(&db, false).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_ne!(
+        store.surviving_company(a.left_id).unwrap(),
+        store.surviving_company(a.right_id).unwrap(),
+        "kept apart stays apart"
+    );
+    assert_ne!(
+        store.surviving_company(b.left_id).unwrap(),
+        store.surviving_company(b.right_id).unwrap(),
+        "skipped stays apart"
+    );
+    assert_eq!(store.surviving_company(c.left_id).unwrap(), survivor);
+    assert_eq!(store.surviving_company(c.right_id).unwrap(), survivor);
+    let pending: Vec<(i64, i64)> = store
+        .pending_candidates(None)
+        .unwrap()
+        .iter()
+        .map(|p| (p.left_id, p.right_id))
+        .collect();
+    for p in [a, b] {
+        assert!(
+            !pending.contains(&(p.left_id, p.right_id)),
+            "never asked again"
+        );
+    }
+    assert!(store.decision(merged).unwrap().unwrap().undone_at.is_none());
+}
+
+#[test]
+fn later_records_join_existing_clusters_without_renumbering() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nam.db");
+    let recs = records::generate(&RecordSetConfig {
+        seed: 11,
+        companies: 2000,
+        hard: false,
+    });
+    // First the listings of half the associations, then the rest.
+    let (first, later): (Vec<TrueRecord>, Vec<TrueRecord>) = recs
+        .iter()
+        .cloned()
+        .partition(|r| r.association.as_str() < "NADCA");
+    assert!(!first.is_empty() && !later.is_empty());
+    load(&db, &first);
+    resolve_pending(&db, false).unwrap();
+    let store = Store::open(&db).unwrap();
+    let truth = records::truth_map(&recs);
+    let before: HashMap<String, i64> = store.membership_assignment().unwrap().into_iter().collect();
+    drop(store);
+    load(&db, &later);
+    let report = resolve_pending(&db, false).unwrap();
+    assert!(
+        report.stats.queried < later.len(),
+        "only the new companies are compared: {} of {}",
+        report.stats.queried,
+        later.len()
+    );
+    let store = Store::open(&db).unwrap();
+    let after: HashMap<String, i64> = store.membership_assignment().unwrap().into_iter().collect();
+    let kept = before.iter().filter(|(e, c)| after[*e] == **c).count();
+    assert!(
+        kept as f64 >= 0.99 * before.len() as f64,
+        "canonical ids are stable: {kept} of {}",
+        before.len()
+    );
+    // New listings of a firm seen before land on that firm's existing id.
+    let mut old_id: HashMap<u32, i64> = HashMap::new();
+    for (e, c) in &before {
+        old_id.insert(truth[e], *c);
+    }
+    let joined = later
+        .iter()
+        .filter(|r| old_id.get(&r.truth) == Some(&after[&r.external_id]))
+        .count();
+    let could = later.iter().filter(|r| old_id.contains_key(&r.truth)).count();
+    assert!(
+        joined as f64 >= 0.9 * could as f64,
+        "{joined} of {could} later listings joined their existing company"
+    );
+    let total = after.len();
+    let o = evaluate(&db, &recs);
+    assert!(o.precision >= 0.98 && o.recall >= 0.95, "{} {}", o.precision, o.recall);
+    assert_eq!(total, recs.len());
 }

@@ -12,6 +12,7 @@ use crate::secrets::{KeySource, Secrets};
 use crate::store::{self, Store};
 
 mod extract;
+mod review;
 mod run;
 
 pub use run::{DemoArgs, RunArgs};
@@ -71,6 +72,8 @@ pub enum Command {
     Doctor,
     /// List jobs, show one, or pause, resume or cancel a running one.
     Jobs(run::JobsArgs),
+    /// The merge-review queue: list pairs, merge, keep apart, skip, undo.
+    Review(review::ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +183,9 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
         Some(Command::Db(cmd)) => cmd_db(&env, cmd),
         Some(Command::Doctor) => tokio::task::spawn_blocking(move || cmd_doctor(&env)).await?,
         Some(Command::Jobs(args)) => run::cmd_jobs(&env, &args).await,
+        Some(Command::Review(args)) => {
+            tokio::task::spawn_blocking(move || review::cmd_review(&env, &args)).await?
+        }
     }
 }
 

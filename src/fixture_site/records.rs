@@ -87,7 +87,7 @@ fn records_of(world: &World, cfg: &RecordSetConfig, i: u32) -> Vec<(usize, TrueR
     }
     let base = world.company(i);
     let company = if cfg.hard {
-        harden(cfg.seed, base)
+        harden(cfg, base)
     } else {
         base
     };
@@ -245,7 +245,9 @@ const P_SISTERS: u64 = 30;
 /// French-named Québec firms are left alone (a surname swap would make them
 /// English names in Québec). Every hardened firm keeps a unique domain and
 /// phone, so the truth stays what the records can in principle tell apart.
-fn harden(seed: u64, mut c: Company) -> Company {
+fn harden(cfg: &RecordSetConfig, mut c: Company) -> Company {
+    let seed = cfg.seed;
+    let crowd = Crowd::of(cfg.companies);
     if c.french {
         return c;
     }
@@ -261,7 +263,7 @@ fn harden(seed: u64, mut c: Company) -> Company {
         // Half the parents carry a common surname; the group word keeps
         // unrelated parents of one surname apart most of the time.
         let parent = if bh(1) % 2 == 0 {
-            COMMON_SURNAMES[((bh(1) >> 8) % COMMON_SURNAMES.len() as u64) as usize]
+            crowd.surname(bh(1) >> 8)
         } else {
             names::BRANDS[((bh(1) >> 8) % names::BRANDS.len() as u64) as usize]
         };
@@ -284,10 +286,10 @@ fn harden(seed: u64, mut c: Company) -> Company {
         );
         // Half the sister blocks sit in one city (one site, several plants).
         if bh(4) % 2 == 0 {
-            city = hot_city(bh(5));
+            city = crowd.city(bh(5));
         }
-    } else if h(1) % 100 < P_SURNAME {
-        let brand = COMMON_SURNAMES[(h(2) % COMMON_SURNAMES.len() as u64) as usize];
+    } else if h(1) % 1000 < crowd.surname_permille {
+        let brand = crowd.surname(h(2));
         let tpl = TEMPLATES[(h(3) % TEMPLATES.len() as u64) as usize];
         c.core = tpl.replace("{b}", brand).replace("{t}", c.trade.word);
         c.brand = brand;
@@ -298,8 +300,8 @@ fn harden(seed: u64, mut c: Company) -> Company {
             token(seed, i)
         );
     }
-    if !sister && h(4) % 100 < P_HOT_CITY {
-        city = hot_city(h(5));
+    if !sister && h(4) % 1000 < crowd.city_permille {
+        city = crowd.city(h(5));
     }
     if !std::ptr::eq(city, c.city) {
         c.city = city;
@@ -320,6 +322,54 @@ fn harden(seed: u64, mut c: Company) -> Company {
     c.exchange = 201 + (n / 9000) as u16;
     c.line = 1000 + (n % 9000) as u16;
     c
+}
+
+/// How crowded the hard variant is. Per 2,000 companies it puts 40% of firms
+/// on a dozen common surnames and half of them in six hot cities; a larger
+/// world draws on more surnames and cities (further brands, further cities)
+/// and, once those run out, renames and moves a smaller share, so that the
+/// number of firms per shared name and city, and so the difficulty per
+/// record, stays what it is at 2,000 rather than growing with the world
+/// until records cannot be told apart at all.
+struct Crowd {
+    surnames: usize,
+    cities: usize,
+    surname_permille: u64,
+    city_permille: u64,
+}
+
+impl Crowd {
+    fn of(companies: usize) -> Crowd {
+        let scale = companies.div_ceil(2000).max(1);
+        let other_cities = CITIES.len().min(super::geo::non_qc_count());
+        let want_surnames = COMMON_SURNAMES.len() * scale;
+        let surnames = want_surnames.min(COMMON_SURNAMES.len() + names::BRANDS.len());
+        let want_cities = HOT_CITIES.len() * scale;
+        let cities = want_cities.min(HOT_CITIES.len() + other_cities);
+        Crowd {
+            surnames,
+            cities,
+            surname_permille: P_SURNAME * 10 * surnames as u64 / want_surnames as u64,
+            city_permille: P_HOT_CITY * 10 * cities as u64 / want_cities as u64,
+        }
+    }
+
+    fn surname(&self, v: u64) -> &'static str {
+        let k = (v % self.surnames as u64) as usize;
+        match COMMON_SURNAMES.get(k) {
+            Some(s) => s,
+            None => names::BRANDS[(k - COMMON_SURNAMES.len()) % names::BRANDS.len()],
+        }
+    }
+
+    fn city(&self, v: u64) -> &'static super::geo::City {
+        let k = (v % self.cities as u64) as usize;
+        if k < HOT_CITIES.len() {
+            return hot_city(k as u64);
+        }
+        let c = &CITIES[(k - HOT_CITIES.len()) % super::geo::non_qc_count().max(1)];
+        c
+    }
 }
 
 fn hot_city(v: u64) -> &'static super::geo::City {

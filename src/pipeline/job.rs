@@ -275,6 +275,8 @@ impl Job<'_> {
                 }
                 Phase::Gatekeeper | Phase::Discovery | Phase::Classification => {}
                 Phase::Extraction => self.extraction().await?,
+                Phase::Validation => self.validation().await?,
+                Phase::Resolution => self.resolution().await?,
                 Phase::Monitor => self.monitor().await?,
                 _ => self.skip(phase, "not built in this release").await?,
             }
@@ -489,6 +491,68 @@ impl Job<'_> {
             self.end(Phase::Extraction, report.summary(), stats).await?;
         }
         self.summary.extract = Some(report);
+        Ok(())
+    }
+}
+
+impl Job<'_> {
+    /// VALIDATION: checks, quality score and grade of every company new or
+    /// changed since it was last validated.
+    async fn validation(&mut self) -> Result<()> {
+        self.begin(Phase::Validation).await?;
+        let writer = self.writer.clone();
+        writer.flush().await?;
+        let db = self.db.to_path_buf();
+        let id = self.id;
+        let events = self.events.clone();
+        let control = self.control.clone();
+        let report = tokio::task::spawn_blocking(move || {
+            let reader = Store::open_readonly(&db)?;
+            crate::quality::run_validation(&crate::quality::ValidateRun {
+                reader: &reader,
+                writer: &writer,
+                job_id: Some(id),
+                events: &events,
+                control: &control,
+            })
+        })
+        .await?
+        .context("validation")?;
+        if !report.cancelled {
+            let stats = serde_json::to_value(&report)?;
+            self.end(Phase::Validation, report.summary(), stats).await?;
+        }
+        Ok(())
+    }
+
+    /// RESOLUTION: new companies compared with the store; merges, review
+    /// candidates. `--force-full` compares every company again.
+    async fn resolution(&mut self) -> Result<()> {
+        self.begin(Phase::Resolution).await?;
+        let writer = self.writer.clone();
+        writer.flush().await?;
+        let db = self.db.to_path_buf();
+        let id = self.id;
+        let events = self.events.clone();
+        let control = self.control.clone();
+        let force_full = self.params.force_full;
+        let report = tokio::task::spawn_blocking(move || {
+            let reader = Store::open_readonly(&db)?;
+            crate::resolve::run_resolution(&crate::resolve::ResolveRun {
+                reader: &reader,
+                writer: &writer,
+                job_id: Some(id),
+                events: &events,
+                control: &control,
+                force_full,
+            })
+        })
+        .await?
+        .context("resolution")?;
+        if !report.cancelled {
+            let stats = serde_json::to_value(&report)?;
+            self.end(Phase::Resolution, report.summary(), stats).await?;
+        }
         Ok(())
     }
 }

@@ -97,13 +97,7 @@ pub fn phases_of(mode: JobMode) -> &'static [Phase] {
 
 /// Phases this build does not implement yet; a job records them as
 /// `skipped` with this reason, so it never claims work it did not do.
-pub const NOT_BUILT: [Phase; 5] = [
-    Phase::Enrichment,
-    Phase::Validation,
-    Phase::Resolution,
-    Phase::Graph,
-    Phase::Export,
-];
+pub const NOT_BUILT: [Phase; 3] = [Phase::Enrichment, Phase::Graph, Phase::Export];
 
 /// The associations a run covers: the named codes (all when empty), from the
 /// bundled list plus the config's extra files.

@@ -16,10 +16,10 @@ use super::compare::{Prepared, Rarity, compare, hard_key_match};
 use super::model::Model;
 use super::survivorship::merge_rows;
 use crate::model::{CompanyRow, DecidedBy, MergeSnapshot, PairEvidence};
-use crate::search::{CompanyIndex, IndexDoc, IndexQuery, trigrams};
+use crate::search::{CompanyIndex, IndexDoc, IndexQuery, deletions, trigrams};
 
 /// Candidates retrieved from the index per record.
-const TOP_K: usize = 10;
+const TOP_K: usize = 15;
 /// Exact-key blocks larger than this are left to the index (a name shared
 /// by hundreds of firms is no evidence of anything).
 const MAX_BLOCK: usize = 50;
@@ -27,6 +27,28 @@ const MAX_BLOCK: usize = 50;
 const MAX_WORD_DF: u32 = 5000;
 const MAX_GRAM_DF: u32 = 1000;
 const MAX_GRAMS: usize = 8;
+/// Words searched by their one-letter deletions: long enough for a typo to
+/// be told from another word, rare enough for short posting lists.
+const MIN_VARIANT_LEN: usize = 5;
+const MAX_VARIANT_DF: u32 = 2000;
+
+/// A word this rare is likely a misspelling: its record searches by its
+/// deletion variants (the right spelling, however common, is indexed with
+/// its variants, so one direction of the pair finds the other).
+const MAX_TYPO_DF: u32 = 3;
+
+/// Deletion variants of the longer words of a name rarer than `max_df`.
+fn variants(p: &Prepared, rarity: &Rarity, max_df: u32) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .words
+        .iter()
+        .filter(|w| w.len() >= MIN_VARIANT_LEN && rarity.doc_freq(w) <= max_df)
+        .flat_map(|w| deletions(w))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
 /// A cluster never grows past this many records by automatic merges.
 const MAX_CLUSTER: usize = 64;
 
@@ -389,6 +411,7 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
             domain: p.domain.clone(),
             phone: p.phone.clone(),
             place: p.place(),
+            variants: variants(p, b.rarity, MAX_VARIANT_DF),
         })
         .collect();
     let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
@@ -438,6 +461,8 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                 grams.truncate(MAX_GRAMS);
                 let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
                 let place = p.place();
+                let vars = variants(p, b.rarity, MAX_TYPO_DF);
+                let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
                 let hits = searcher.top(
                     &IndexQuery {
                         words: &words,
@@ -445,6 +470,7 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                         domain: p.domain.as_deref(),
                         phone: p.phone.as_deref(),
                         place: place.as_deref(),
+                        variants: &vars,
                     },
                     TOP_K + 1,
                 )?;

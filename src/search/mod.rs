@@ -31,6 +31,9 @@ pub struct IndexDoc {
     pub phone: Option<String>,
     /// `city|state`, lower case.
     pub place: Option<String>,
+    /// One-letter-deleted variants of the name's words: two spellings one
+    /// typing error apart share at least one (see [`deletions`]).
+    pub variants: Vec<String>,
 }
 
 /// A candidate query: the terms to look for and how much each kind counts.
@@ -41,6 +44,7 @@ pub struct IndexQuery<'a> {
     pub domain: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub place: Option<&'a str>,
+    pub variants: &'a [&'a str],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +54,7 @@ struct Fields {
     domain: Field,
     phone: Field,
     place: Field,
+    variants: Field,
     handle: Field,
 }
 
@@ -65,6 +70,28 @@ pub struct IndexSearcher {
     searcher: Searcher,
     handles: Vec<Column<u64>>,
     fields: Fields,
+}
+
+/// The word with each one letter deleted in turn (the symmetric-deletion
+/// trick): "harmon" and its misspelling "harmno" both give "harmo" and
+/// "harmn", so a transposition, a dropped, doubled or wrong letter still
+/// shares a term with the right spelling.
+pub fn deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out: Vec<String> = (0..chars.len())
+        .map(|i| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| *c)
+                .collect()
+        })
+        .collect();
+    out.push(word.to_owned());
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Character trigrams of a word, with boundary marks so that a word's start
@@ -92,7 +119,8 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         words: b.add_text_field("words", terms.clone()),
-        grams: b.add_text_field("grams", terms),
+        grams: b.add_text_field("grams", terms.clone()),
+        variants: b.add_text_field("variants", terms),
         domain: b.add_text_field("domain", STRING),
         phone: b.add_text_field("phone", STRING),
         place: b.add_text_field("place", STRING),
@@ -117,6 +145,9 @@ impl CompanyIndex {
                 doc.add_text(fields.words, d.words.join(" "));
                 let grams: Vec<String> = d.words.iter().flat_map(|w| trigrams(w)).collect();
                 doc.add_text(fields.grams, grams.join(" "));
+            }
+            if !d.variants.is_empty() {
+                doc.add_text(fields.variants, d.variants.join(" "));
             }
             if let Some(v) = &d.domain {
                 doc.add_text(fields.domain, v);
@@ -192,6 +223,9 @@ impl IndexSearcher {
         }
         for g in q.grams {
             add(f.grams, g, 0.5);
+        }
+        for v in q.variants {
+            add(f.variants, v, 1.5);
         }
         if let Some(d) = q.domain {
             add(f.domain, d, 6.0);
@@ -277,6 +311,19 @@ mod tests {
         assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), [10]);
         // An empty query finds nothing rather than everything.
         assert!(s.top(&IndexQuery::default(), 3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_typing_error_shares_a_deletion_variant() {
+        let shared = |a: &str, b: &str| {
+            let x = deletions(a);
+            deletions(b).iter().any(|v| x.contains(v))
+        };
+        assert!(shared("harmon", "harmno"), "transposition");
+        assert!(shared("becker", "bekcer"), "transposition inside");
+        assert!(shared("stamping", "stampng"), "dropped letter");
+        assert!(shared("gear", "gear"));
+        assert!(!shared("gear", "bolt"));
     }
 
     #[test]
