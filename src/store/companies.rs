@@ -100,12 +100,79 @@ pub(super) fn new_company_provenance(
     prov
 }
 
+/// [`new_company_provenance`] as JSON, byte for byte what serde writes for
+/// it. A record without provenance of its own (an imported row) gives every
+/// field the same entry, so that entry is serialized once and repeated:
+/// the bulk import builds one of these per row.
+pub(super) fn new_company_provenance_json(
+    rec: &MemberRecord,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<String> {
+    if !rec.provenance.is_empty() {
+        return Ok(serde_json::to_string(&new_company_provenance(rec, at))?);
+    }
+    let entry = serde_json::to_string(&field_provenance(rec, "name", at))?;
+    let mut keys: Vec<&str> = record_fields(rec)
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(f, _)| *f)
+        .collect();
+    keys.push("name");
+    // A BTreeMap<String, _> serializes in byte order of its keys.
+    keys.sort_unstable();
+    let mut out = String::with_capacity(2 + keys.len() * (entry.len() + 16));
+    out.push('{');
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Field names are fixed identifiers: nothing to escape.
+        out.push('"');
+        out.push_str(k);
+        out.push_str("\":");
+        out.push_str(&entry);
+    }
+    out.push('}');
+    Ok(out)
+}
+
 /// A company created from a member record (shared with the bulk import, so
 /// both write the same row).
-const INSERT_COMPANY_SQL: &str =
+pub(super) const INSERT_COMPANY_SQL: &str =
     "INSERT INTO companies (name, name_key, domain, website, phone, street, city, state,
         postal_code, country, provenance, created_at, updated_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+
+/// What a company row holds beyond the record's own fields.
+pub(super) struct CompanyRowExtras<'a> {
+    pub name_key: &'a str,
+    /// JSON.
+    pub provenance: &'a str,
+    pub now: &'a str,
+}
+
+/// Runs a prepared [`INSERT_COMPANY_SQL`] (a bulk writer keeps the statement
+/// instead of looking it up per row); returns the new company's id.
+pub(super) fn insert_company(
+    stmt: &mut rusqlite::Statement<'_>,
+    rec: &MemberRecord,
+    x: &CompanyRowExtras<'_>,
+) -> Result<i64> {
+    Ok(stmt.insert(params![
+        rec.name,
+        x.name_key,
+        rec.domain,
+        rec.website,
+        rec.phone,
+        rec.street,
+        rec.city,
+        rec.state,
+        rec.postal_code,
+        rec.country,
+        x.provenance,
+        x.now
+    ])?)
+}
 
 /// Fills the fields company ?1 lacks from a member record; ?10 is the new
 /// provenance, ?11 the time.
@@ -126,23 +193,16 @@ impl Store {
         provenance: &str,
         now: &str,
     ) -> Result<i64> {
-        self.conn()
-            .prepare_cached(INSERT_COMPANY_SQL)?
-            .execute(params![
-                rec.name,
+        let mut stmt = self.conn().prepare_cached(INSERT_COMPANY_SQL)?;
+        insert_company(
+            &mut stmt,
+            rec,
+            &CompanyRowExtras {
                 name_key,
-                rec.domain,
-                rec.website,
-                rec.phone,
-                rec.street,
-                rec.city,
-                rec.state,
-                rec.postal_code,
-                rec.country,
                 provenance,
-                now
-            ])?;
-        Ok(self.conn().last_insert_rowid())
+                now,
+            },
+        )
     }
 
     /// Fills the fields company `id` lacks from `rec` ([`FILL_COMPANY_SQL`]).
@@ -393,6 +453,35 @@ mod tests {
             .upsert_membership(&d, &key, Some(first), None)
             .unwrap();
         assert_eq!(store.upsert_company_from_member(&d, &key).unwrap(), first);
+    }
+
+    #[test]
+    fn provenance_json_shortcut_matches_serde() {
+        let at = chrono::Utc::now();
+        let mut r = rec(
+            "PMA",
+            "Acme \"Quoted\" Tool",
+            Some("acme.example"),
+            Some("Zürich"),
+        );
+        r.source_url = "file:///tmp/a \"b\"/x.csv#line=7".into();
+        r.phone = Some("+12165550142".into());
+        r.country = Some("US".into());
+        let expect = serde_json::to_string(&new_company_provenance(&r, at)).unwrap();
+        assert_eq!(new_company_provenance_json(&r, at).unwrap(), expect);
+        // Nothing but a name.
+        let bare = rec("PMA", "Bare", None, None);
+        assert_eq!(
+            new_company_provenance_json(&bare, at).unwrap(),
+            serde_json::to_string(&new_company_provenance(&bare, at)).unwrap()
+        );
+        // A record with its own provenance goes through serde.
+        let mut own = r.clone();
+        crate::extract::stamp_provenance(&mut own, "generic", at);
+        assert_eq!(
+            new_company_provenance_json(&own, at).unwrap(),
+            serde_json::to_string(&new_company_provenance(&own, at)).unwrap()
+        );
     }
 
     #[test]

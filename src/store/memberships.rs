@@ -21,27 +21,24 @@ pub fn record_key(rec: &MemberRecord, name_key: &str) -> String {
     }
 }
 
-/// One listing row to upsert, with everything derived from the record
-/// already computed (the bulk import derives it off the writing thread).
-pub(crate) struct MembershipWrite<'a> {
-    pub rec: &'a MemberRecord,
-    pub name_key: &'a str,
-    pub record_key: &'a str,
-    pub company_id: Option<i64>,
-    pub job_id: Option<i64>,
-    /// The record's provenance as JSON.
-    pub provenance: &'a str,
-    pub now: &'a str,
-}
-
-/// The listing upsert (also run bare by the SQLite-ceiling benchmark, so
-/// both measure the same statement).
-pub const UPSERT_MEMBERSHIP_SQL: &str = "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
+/// The listing insert, shared by [`UPSERT_MEMBERSHIP_SQL`] and the plain
+/// insert of a listing known to be new.
+macro_rules! insert_membership {
+    () => {
+        "INSERT INTO association_memberships (association_code, record_key, company_id, raw_name, name_key,
                 website, domain, phone, email, street, city, state, postal_code, country, membership_type,
                 profile_url, source_url, extractor, confidence, provenance, raw_json, job_id,
                 first_seen_at, last_seen_at, external_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?23, ?24)
+                ?20, ?21, ?22, ?23, ?23, ?24)"
+    };
+}
+
+/// The listing upsert (also run bare by the SQLite-ceiling benchmark, so
+/// both measure the same statement).
+pub const UPSERT_MEMBERSHIP_SQL: &str = concat!(
+    insert_membership!(),
+    "
              ON CONFLICT (association_code, record_key) DO UPDATE SET
                 company_id = coalesce(excluded.company_id, company_id),
                 raw_name = excluded.raw_name, name_key = excluded.name_key, website = excluded.website,
@@ -53,7 +50,67 @@ pub const UPSERT_MEMBERSHIP_SQL: &str = "INSERT INTO association_memberships (as
                 confidence = excluded.confidence, provenance = excluded.provenance,
                 raw_json = NULL, job_id = coalesce(excluded.job_id, job_id),
                 last_seen_at = excluded.last_seen_at,
-                external_id = coalesce(excluded.external_id, external_id)";
+                external_id = coalesce(excluded.external_id, external_id)"
+);
+
+/// A listing the caller knows is not stored yet: without the conflict
+/// clause SQLite needs no statement journal, which makes bulk inserts cheaper.
+pub(super) const INSERT_MEMBERSHIP_SQL: &str = insert_membership!();
+
+/// Runs a prepared [`UPSERT_MEMBERSHIP_SQL`] or [`INSERT_MEMBERSHIP_SQL`]
+/// for `w` (a bulk writer keeps both statements instead of looking them up
+/// per row).
+pub(super) fn write_membership(
+    stmt: &mut rusqlite::Statement<'_>,
+    w: &MembershipWrite<'_>,
+) -> Result<()> {
+    let rec = w.rec;
+    stmt.execute(params![
+        rec.association,
+        w.record_key,
+        w.company_id,
+        rec.name,
+        w.name_key,
+        rec.website,
+        rec.domain,
+        rec.phone,
+        rec.email,
+        rec.street,
+        rec.city,
+        rec.state,
+        rec.postal_code,
+        rec.country,
+        rec.membership_type,
+        rec.profile_url,
+        rec.source_url,
+        rec.extractor,
+        rec.confidence,
+        w.provenance,
+        // Every field has its own column: the record is not stored
+        // twice (it halves the bytes written per listing).
+        Option::<String>::None,
+        w.job_id,
+        w.now,
+        rec.external_id
+    ])?;
+    Ok(())
+}
+
+/// One listing row to upsert, with everything derived from the record
+/// already computed (the bulk import derives it off the writing thread).
+pub(crate) struct MembershipWrite<'a> {
+    pub rec: &'a MemberRecord,
+    pub name_key: &'a str,
+    pub record_key: &'a str,
+    pub company_id: Option<i64>,
+    pub job_id: Option<i64>,
+    /// The record's provenance as JSON.
+    pub provenance: &'a str,
+    pub now: &'a str,
+    /// The caller knows (association, record key) is not stored: a plain
+    /// insert instead of the upsert (same row either way).
+    pub is_new: bool,
+}
 
 impl Store {
     /// Inserts or refreshes one listing record. Re-running an extraction
@@ -77,43 +134,20 @@ impl Store {
             job_id,
             provenance: &provenance,
             now: &now,
+            is_new: false,
         })
     }
 
     /// [`Store::upsert_membership`] with its derived values given.
     pub(crate) fn upsert_membership_row(&self, w: &MembershipWrite<'_>) -> Result<()> {
-        let rec = w.rec;
+        let sql = if w.is_new {
+            INSERT_MEMBERSHIP_SQL
+        } else {
+            UPSERT_MEMBERSHIP_SQL
+        };
         // Prepared once per connection: the writer inserts many thousands.
-        let mut stmt = self.conn().prepare_cached(UPSERT_MEMBERSHIP_SQL)?;
-        stmt.execute(params![
-            rec.association,
-            w.record_key,
-            w.company_id,
-            rec.name,
-            w.name_key,
-            rec.website,
-            rec.domain,
-            rec.phone,
-            rec.email,
-            rec.street,
-            rec.city,
-            rec.state,
-            rec.postal_code,
-            rec.country,
-            rec.membership_type,
-            rec.profile_url,
-            rec.source_url,
-            rec.extractor,
-            rec.confidence,
-            w.provenance,
-            // Every field has its own column: the record is not stored
-            // twice (it halves the bytes written per listing).
-            Option::<String>::None,
-            w.job_id,
-            w.now,
-            rec.external_id
-        ])?;
-        Ok(())
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        write_membership(&mut stmt, w)
     }
 
     /// The listing records of one company.

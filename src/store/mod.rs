@@ -22,7 +22,7 @@ use rusqlite_migration::{M, Migrations};
 pub use baselines::{BaselineRow, BaselineWrite, DriftAlertRow, DriftAlertWrite, MonitorPage};
 pub use companies::CompanyFilter;
 pub use extraction::ExtractionPage;
-pub use import::{BulkImport, BulkImportStats, ImportRecord};
+pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};
 pub use quality::{
