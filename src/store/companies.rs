@@ -68,6 +68,16 @@ pub(super) fn record_fields(rec: &MemberRecord) -> [(&'static str, Option<&Strin
     ]
 }
 
+/// `rec` without its website and domain, for filling a company that must
+/// not take them.
+pub(super) fn without_website(rec: &MemberRecord) -> MemberRecord {
+    MemberRecord {
+        website: None,
+        domain: None,
+        ..rec.clone()
+    }
+}
+
 /// Where `field` of a company taken from `rec` came from: the record's own
 /// provenance for it, else the record's source at time `at`.
 pub(super) fn field_provenance(
@@ -255,11 +265,7 @@ impl Store {
         let existing = match listed {
             Some(id) => Some(id),
             None => match &rec.domain {
-                Some(d) => self
-                    .conn()
-                    .prepare_cached("SELECT id FROM companies WHERE domain = ?1")?
-                    .query_row([d], |r| r.get(0))
-                    .optional()?,
+                Some(d) => self.company_with_domain(d)?,
                 None => None,
             },
         };
@@ -278,6 +284,24 @@ impl Store {
                 let company = self
                     .company(id)?
                     .ok_or_else(|| anyhow::anyhow!("company {id} vanished"))?;
+                // The listing's company lacks a domain and the record brings
+                // one another company has (the listing now shows that firm's
+                // website, or two firms share a name and city): the listing
+                // stays with its company, which does not take the other's
+                // domain and website; RESOLUTION decides whether they are
+                // one firm. (Filling it would break the unique domain and
+                // abort the whole batch.)
+                let foreign_domain = match (&company.domain, &rec.domain) {
+                    (None, Some(d)) => self.company_with_domain(d)?.is_some(),
+                    _ => false,
+                };
+                let without_site;
+                let rec = if foreign_domain {
+                    without_site = without_website(rec);
+                    &without_site
+                } else {
+                    rec
+                };
                 let current = [
                     &company.website,
                     &company.phone,
@@ -303,6 +327,15 @@ impl Store {
                 Ok(id)
             }
         }
+    }
+
+    /// The company (any status) whose registrable domain is `domain`.
+    fn company_with_domain(&self, domain: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT id FROM companies WHERE domain = ?1")?
+            .query_row([domain], |r| r.get(0))
+            .optional()?)
     }
 
     /// The active company `id` was merged into (itself when it is active),

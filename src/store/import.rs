@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::Store;
 use super::companies::{
     CompanyRowExtras, INSERT_COMPANY_SQL, field_provenance, insert_company,
-    new_company_provenance_json, record_fields,
+    new_company_provenance_json, record_fields, without_website,
 };
 use super::memberships::{
     INSERT_MEMBERSHIP_SQL, MembershipWrite, UPSERT_MEMBERSHIP_SQL, record_key, write_membership,
@@ -71,7 +71,8 @@ fn field_mask(rec: &MemberRecord) -> u8 {
         .fold(0, |m, (i, _)| m | (1 << i))
 }
 
-/// Index of `domain` in `record_fields`.
+/// Bits of `website` and `domain` in `record_fields` order.
+const WEBSITE_BIT: u8 = 1;
 const DOMAIN_BIT: u8 = 1 << 7;
 
 /// The write-time rule's lookups, loaded once per import and kept current.
@@ -351,28 +352,39 @@ impl<'s> BulkImport<'s> {
                 m
             }
         };
-        let missing = r.fields & !has;
+        let mut missing = r.fields & !has;
         if missing == 0 {
             return Ok(());
         }
+        // As `upsert_company_from_member`: a domain another company has is
+        // not filled in, nor the website that goes with it.
+        let without_site;
+        let rec = match &r.rec.domain {
+            Some(d) if missing & DOMAIN_BIT != 0 && self.by_domain.contains_key(d) => {
+                missing &= !(DOMAIN_BIT | WEBSITE_BIT);
+                if missing == 0 {
+                    return Ok(());
+                }
+                without_site = without_website(&r.rec);
+                &without_site
+            }
+            _ => &r.rec,
+        };
         let stored: String = self
             .store
             .conn()
             .prepare_cached("SELECT provenance FROM companies WHERE id = ?1")?
             .query_row([id], |row| row.get(0))?;
         let mut prov: Provenance = serde_json::from_str(&stored).unwrap_or_default();
-        for (i, (field, _)) in record_fields(&r.rec).iter().enumerate() {
+        for (i, (field, _)) in record_fields(rec).iter().enumerate() {
             if missing & (1 << i) != 0 {
-                prov.insert(
-                    (*field).to_owned(),
-                    field_provenance(&r.rec, field, self.at),
-                );
+                prov.insert((*field).to_owned(), field_provenance(rec, field, self.at));
             }
         }
         let prov = serde_json::to_string(&prov)?;
-        self.store.fill_company_row(id, &r.rec, &prov, &self.now)?;
+        self.store.fill_company_row(id, rec, &prov, &self.now)?;
         if missing & DOMAIN_BIT != 0
-            && let Some(d) = &r.rec.domain
+            && let Some(d) = &rec.domain
         {
             self.by_domain.insert(d.clone(), id);
         }
@@ -451,6 +463,18 @@ mod tests {
         again.phone = Some("+12165550199".into());
         out.push(again);
         out.push(rec("NEMA", "Merged Target Co", Some("merged-away.example")));
+        // Two firms with one name and city: the second row is the first
+        // one's listing (same key) but brings a domain another company has.
+        let twin = |domain| MemberRecord {
+            city: Some("Dayton".into()),
+            phone: Some("+19375550100".into()),
+            ..rec("PMA", "Twin Tool Co", domain)
+        };
+        out.push(MemberRecord {
+            phone: None,
+            ..twin(None)
+        });
+        out.push(twin(Some("survivor.example")));
         out.push(rec("PMA", "Old Listing Inc", None));
         out.push(rec("AGMA", "Nullco", Some("nullco.example")));
         out
@@ -598,6 +622,15 @@ mod tests {
                 .all(|r| r[0].as_deref() == Some("Old Listing Target"))
         );
         assert_eq!(company_of("Nullco").len(), 1);
+        // The twin kept its own company, which got the phone but not the
+        // other firm's domain and website.
+        let twin = bulk
+            .debug_query(
+                "SELECT c.phone, c.domain, c.website FROM association_memberships m
+                 JOIN companies c ON c.id = m.company_id WHERE m.raw_name = 'Twin Tool Co'",
+            )
+            .unwrap();
+        assert_eq!(twin, [[Some("+19375550100".to_owned()), None, None]]);
 
         // A second run changes nothing.
         let before = snapshot(&bulk);
