@@ -27,13 +27,14 @@ use crate::model::{MemberRecord, Provenance, now_string};
 
 /// A record ready for the bulk writer: everything that can be derived from
 /// the record alone is derived when it is built, so callers can build them
-/// in parallel and the single writing thread only writes.
+/// in parallel and the single writing thread only writes. The derived
+/// values are fixed at construction, so the fields are private.
 #[derive(Debug, Clone)]
 pub struct ImportRecord {
-    pub rec: MemberRecord,
-    pub name_key: String,
+    rec: MemberRecord,
+    name_key: String,
     /// Line of the source file, for error messages.
-    pub line: u64,
+    line: u64,
     record_key: String,
     /// Provenance JSON of the company this record would create.
     new_company_provenance: String,
@@ -60,6 +61,10 @@ impl ImportRecord {
             new_company_provenance,
             fields,
         })
+    }
+
+    pub fn record(&self) -> &MemberRecord {
+        &self.rec
     }
 }
 
