@@ -384,6 +384,16 @@ fn bench_resolve(records: usize) {
     let store = nam::store::Store::open_readonly(&db).unwrap();
     let score = pairwise_score(&store.membership_assignment().unwrap(), &truth);
     println!(
+        "resolve stages ({} pairs compared; ms): load {}, prepare {}, blocking {}, scoring {}, clustering {}, write {}",
+        report.stats.pairs_compared,
+        report.load_ms,
+        report.stats.prepare_ms,
+        report.stats.blocking_ms,
+        report.stats.scoring_ms,
+        report.stats.clustering_ms,
+        report.write_ms
+    );
+    println!(
         "resolve: {n} records ({companies} companies; imported in {import_secs:.1}s) resolved in {secs:.1}s, peak memory {peak:.0} MB{}; {} merges, {} for review; precision {:.4} recall {:.4}",
         if reset {
             format!(" (was {before:.0} MB when the peak was reset)")

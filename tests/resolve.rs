@@ -146,6 +146,13 @@ fn automatic_decisions_are_accurate_on_the_hard_variant() {
 #[ignore]
 fn automatic_decisions_are_accurate_on_100000_companies() {
     check_accuracy(100_000, false);
+}
+
+/// The hard variant at 100,000 companies. Not met yet (recall about 0.83 at
+/// precision 0.99, see BENCHMARKS.md): kept so the gap stays measured.
+#[test]
+#[ignore]
+fn automatic_decisions_are_accurate_on_100000_companies_hard() {
     check_accuracy(100_000, true);
 }
 

@@ -1,7 +1,7 @@
 //! Comparing two company records field by field (strsim), with name words
 //! weighted by how rare they are in the data.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use strsim::{jaro_winkler, normalized_damerau_levenshtein};
 
@@ -60,6 +60,10 @@ pub struct Prepared {
     pub state: Option<String>,
     pub postal: Option<String>,
     pub street: Option<String>,
+    /// IDF of each word and whether the name is ambiguous, filled in by
+    /// [`Rarity::annotate`] so comparisons do no lookups (empty: look up).
+    pub idf: Vec<f64>,
+    pub ambiguous: Option<bool>,
 }
 
 fn lower(s: &Option<String>) -> Option<String> {
@@ -149,6 +153,8 @@ impl Prepared {
                 })
                 .filter(|p| !p.is_empty()),
             street: r.street.as_deref().map(street_key).filter(|s| !s.is_empty()),
+            idf: Vec::new(),
+            ambiguous: None,
         }
     }
 
@@ -204,8 +210,8 @@ impl<'a> NameGroup<'a> {
 
 impl Rarity {
     pub fn new<'a>(records: impl Iterator<Item = &'a Prepared>) -> Rarity {
-        let mut df: HashMap<String, u32> = HashMap::new();
-        let mut groups: HashMap<&'a str, NameGroup<'a>> = HashMap::new();
+        let mut df: HashMap<String, u32> = HashMap::default();
+        let mut groups: HashMap<&'a str, NameGroup<'a>> = HashMap::default();
         let mut n = 0usize;
         for r in records {
             n += 1;
@@ -237,6 +243,12 @@ impl Rarity {
         self.ambiguous.contains(compact)
     }
 
+    /// Stores each word's IDF and the name's ambiguity on the record.
+    pub fn annotate(&self, p: &mut Prepared) {
+        p.idf = p.words.iter().map(|w| self.idf(w)).collect();
+        p.ambiguous = Some(self.is_ambiguous(&p.compact));
+    }
+
     pub fn doc_freq(&self, word: &str) -> u32 {
         self.df.get(word).copied().unwrap_or(0)
     }
@@ -255,21 +267,30 @@ impl Rarity {
 /// How well `word` is matched in `other`: 1 for the same word, the
 /// Jaro-Winkler similarity for a near spelling of a longer word, else 0.
 fn best_match(word: &str, other: &[String]) -> f64 {
+    if other.iter().any(|o| o == word) {
+        return 1.0;
+    }
     let mut best: f64 = 0.0;
+    let first = word.as_bytes().first();
     for o in other {
-        if o == word {
-            return 1.0;
+        // A typing error keeps the first letter and changes the length by
+        // at most two: anything else is another word (and skipping it keeps
+        // the string metrics, the costly part, off most pairs).
+        if word.len() < 4
+            || o.len() < 4
+            || o.as_bytes().first() != first
+            || word.len().abs_diff(o.len()) > 2
+        {
+            continue;
         }
-        if word.len() >= 4 && o.len() >= 4 {
-            let s = jaro_winkler(word, o);
-            if s >= 0.9 {
-                best = best.max(s);
-            } else if word.len() >= 5 && o.len() >= 5 {
-                // One typing error in a word of five letters or more.
-                let d = normalized_damerau_levenshtein(word, o);
-                if d >= 0.8 {
-                    best = best.max(d);
-                }
+        let s = jaro_winkler(word, o);
+        if s >= 0.9 {
+            best = best.max(s);
+        } else if word.len() >= 5 && o.len() >= 5 {
+            // One typing error in a word of five letters or more.
+            let d = osa_similarity(word, o);
+            if d >= 0.8 {
+                best = best.max(d);
             }
         }
     }
@@ -280,13 +301,16 @@ fn best_match(word: &str, other: &[String]) -> f64 {
 /// each word weighs its IDF and a near spelling counts by its similarity),
 /// and the IDF of the rarest word either side has that the other lacks,
 /// relative to the rarest possible word.
-fn token_overlap(a: &[String], b: &[String], rarity: &Rarity) -> (f64, f64) {
+fn token_overlap(a: &Prepared, b: &Prepared, rarity: &Rarity) -> (f64, f64) {
     let mut matched = 0.0;
     let mut total = 0.0;
     let mut unshared: f64 = 0.0;
-    for (xs, ys) in [(a, b), (b, a)] {
-        for w in xs {
-            let idf = rarity.idf(w);
+    for (x, ys) in [(a, &b.words), (b, &a.words)] {
+        for (i, w) in x.words.iter().enumerate() {
+            let idf = match x.idf.get(i) {
+                Some(v) => *v,
+                None => rarity.idf(w),
+            };
             let m = best_match(w, ys);
             matched += idf * m;
             total += idf;
@@ -307,12 +331,36 @@ fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
     }
 }
 
-/// Compares two records: the feature vector (see [`FEATURES`]) and the
-/// reasons in words. The score is left at 0; the model fills it in.
-pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
-    let (mut overlap, mut unshared) = token_overlap(&a.words, &b.words, rarity);
+/// The comparison without words: the feature vector (see [`FEATURES`]) and
+/// whether hard evidence conflicts. What bulk scoring needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Features {
+    pub values: [f64; FEATURE_COUNT],
+    pub hard_conflict: bool,
+}
+
+/// Number of features.
+pub const FEATURE_COUNT: usize = 14;
+
+/// One minus the optimal-string-alignment distance over the longer length:
+/// a transposition is one edit, and no allocation beyond two rows.
+fn osa_similarity(a: &str, b: &str) -> f64 {
+    let len = a.chars().count().max(b.chars().count());
+    if len == 0 {
+        return 1.0;
+    }
+    1.0 - strsim::osa_distance(a, b) as f64 / len as f64
+}
+
+/// Compares two records field by field.
+pub fn features(a: &Prepared, b: &Prepared, rarity: &Rarity) -> Features {
+    let (mut overlap, mut unshared) = token_overlap(a, b, rarity);
     let jw = jaro_winkler(&a.key, &b.key);
-    let compact = normalized_damerau_levenshtein(&a.compact, &b.compact);
+    let compact = if a.compact == b.compact {
+        1.0
+    } else {
+        osa_similarity(&a.compact, &b.compact)
+    };
     // Words run together ("BeckerPrecision"): the names agree even though
     // their words do not. (Only when the word counts differ: "West" and
     // "East" in names of one length are different words, not a typo.)
@@ -320,7 +368,8 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
         overlap = overlap.max(compact);
         unshared = 0.0;
     }
-    let ambiguous = if rarity.is_ambiguous(&a.compact) || rarity.is_ambiguous(&b.compact) {
+    let amb = |p: &Prepared| p.ambiguous.unwrap_or_else(|| rarity.is_ambiguous(&p.compact));
+    let ambiguous = if amb(a) || amb(b) {
         1.0
     } else {
         0.0
@@ -335,7 +384,7 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
         _ => 0.0,
     };
     let same_key = if a.compact == b.compact { 1.0 } else { 0.0 };
-    // The same (or a nearly the same) unambiguous name with nothing that
+    // The same (or nearly the same) unambiguous name with nothing that
     // disagrees: on its own the strongest evidence a directory listing
     // offers (an interaction the additive features cannot express).
     let no_conflict = [domain, phone, city, state, postal].iter().all(|v| *v >= 0.0);
@@ -344,10 +393,24 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
     } else {
         0.0
     };
-    let features = vec![
-        1.0, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key, compact,
-        ambiguous, clean_same,
-    ];
+    // Different domains; different phones in different cities; or, in one
+    // city, a different street and postal code: two firms, or one that
+    // moved, and only the analyst can tell which.
+    let hard_conflict =
+        domain < 0.0 || (phone < 0.0 && city < 0.0) || (street < 0.0 && postal < 0.0);
+    Features {
+        values: [
+            1.0, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key,
+            compact, ambiguous, clean_same,
+        ],
+        hard_conflict,
+    }
+}
+
+/// The reasons in words for a feature vector.
+pub fn explain(f: &Features) -> (Vec<String>, Vec<String>) {
+    let v = &f.values;
+    let (overlap, same_key, ambiguous, street) = (v[1], v[10], v[12], v[8]);
     let mut agreed = Vec::new();
     let mut conflicted = Vec::new();
     if same_key > 0.0 {
@@ -360,16 +423,16 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
             overlap * 100.0
         ));
     }
-    for (v, what) in [
-        (domain, "domain"),
-        (phone, "phone"),
-        (city, "city"),
-        (state, "state"),
-        (postal, "postal code"),
+    for (x, what) in [
+        (v[3], "domain"),
+        (v[4], "phone"),
+        (v[5], "city"),
+        (v[6], "state"),
+        (v[7], "postal code"),
     ] {
-        if v > 0.0 {
+        if x > 0.0 {
             agreed.push(format!("same {what}"));
-        } else if v < 0.0 {
+        } else if x < 0.0 {
             conflicted.push(format!("different {what}"));
         }
     }
@@ -381,17 +444,20 @@ pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
     if ambiguous > 0.0 {
         conflicted.push("other firms carry this name".to_owned());
     }
-    // Different domains; different phones in different cities; or, in one
-    // city, a different street and postal code: two firms, or one that
-    // moved, and only the analyst can tell which.
-    let hard_conflict =
-        domain < 0.0 || (phone < 0.0 && city < 0.0) || (street < 0.0 && postal < 0.0);
+    (agreed, conflicted)
+}
+
+/// Compares two records: the features and the reasons in words. The score
+/// is left at 0; the model fills it in.
+pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
+    let f = features(a, b, rarity);
+    let (agreed, conflicted) = explain(&f);
     PairEvidence {
-        features,
+        features: f.values.to_vec(),
         score: 0.0,
         agreed,
         conflicted,
-        hard_conflict,
+        hard_conflict: f.hard_conflict,
     }
 }
 
@@ -451,6 +517,11 @@ mod tests {
         assert!(ac.conflicted.contains(&"different city".to_owned()));
         assert!(hard_key_match(&a, &a.clone()));
         assert!(!hard_key_match(&a, &b), "name keys differ");
+    }
+
+    #[test]
+    fn every_feature_has_a_name() {
+        assert_eq!(FEATURES.len(), FEATURE_COUNT);
     }
 
     #[test]

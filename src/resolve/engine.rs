@@ -7,12 +7,14 @@
 //! every member of the other, no hard evidence conflicts between any of
 //! them, and the analyst never said to keep any of them apart.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::compare::{Prepared, Rarity, compare, hard_key_match};
+use super::compare::{Features, Prepared, Rarity, explain, features, hard_key_match};
 use super::model::Model;
 use super::survivorship::merge_rows;
 use crate::model::{CompanyRow, DecidedBy, MergeSnapshot, PairEvidence};
@@ -90,6 +92,12 @@ pub struct PlanStats {
     pub blocked_by_cluster: usize,
     pub blocked_by_analyst: usize,
     pub candidates: usize,
+    /// Milliseconds spent preparing records, in blocking (index build and
+    /// searches), scoring pairs and clustering.
+    pub prepare_ms: u64,
+    pub blocking_ms: u64,
+    pub scoring_ms: u64,
+    pub clustering_ms: u64,
 }
 
 /// What to write.
@@ -117,7 +125,7 @@ fn key(a: i64, b: i64) -> (i64, i64) {
 
 struct Clusters {
     parent: Vec<usize>,
-    members: HashMap<usize, Vec<usize>>,
+    members: FxHashMap<usize, Vec<usize>>,
 }
 
 impl Clusters {
@@ -130,26 +138,58 @@ impl Clusters {
     }
 }
 
+/// A scored pair, compact: millions of these may be held at once.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    a: u32,
+    b: u32,
+    score: f32,
+    hard_conflict: bool,
+}
+
 struct Engine<'a> {
     model: &'a Model,
     rarity: Rarity,
     prepared: Vec<Prepared>,
-    scores: HashMap<(usize, usize), PairEvidence>,
+    /// (score, hard conflict) of pairs scored so far.
+    scores: FxHashMap<(u32, u32), (f32, bool)>,
+}
+
+/// Scores a pair (positions), the hard-key rule included.
+fn score_pair(p: &[Prepared], rarity: &Rarity, model: &Model, a: usize, b: usize) -> (f64, Features) {
+    let f = features(&p[a], &p[b], rarity);
+    let mut score = model.probability(&f.values);
+    if hard_key_match(&p[a], &p[b]) {
+        score = score.max(0.999);
+    }
+    (score, f)
 }
 
 impl Engine<'_> {
-    fn evidence(&mut self, a: usize, b: usize) -> PairEvidence {
+    /// (score, hard conflict) of a pair, computed once.
+    fn score(&mut self, a: usize, b: usize) -> (f32, bool) {
         let k = if a < b { (a, b) } else { (b, a) };
-        if let Some(e) = self.scores.get(&k) {
-            return e.clone();
+        let key = (k.0 as u32, k.1 as u32);
+        if let Some(v) = self.scores.get(&key) {
+            return *v;
         }
-        let mut e = compare(&self.prepared[k.0], &self.prepared[k.1], &self.rarity);
-        self.model.score(&mut e);
-        if hard_key_match(&self.prepared[k.0], &self.prepared[k.1]) {
-            e.score = e.score.max(0.999);
+        let (score, f) = score_pair(&self.prepared, &self.rarity, self.model, k.0, k.1);
+        let v = (score as f32, f.hard_conflict);
+        self.scores.insert(key, v);
+        v
+    }
+
+    /// The full evidence of a pair, with reasons (for what gets stored).
+    fn evidence(&self, a: usize, b: usize) -> PairEvidence {
+        let (score, f) = score_pair(&self.prepared, &self.rarity, self.model, a, b);
+        let (agreed, conflicted) = explain(&f);
+        PairEvidence {
+            features: f.values.to_vec(),
+            score,
+            agreed,
+            conflicted,
+            hard_conflict: f.hard_conflict,
         }
-        self.scores.insert(k, e.clone());
-        e
     }
 }
 
@@ -163,11 +203,11 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         force_full,
         now,
     } = input;
-    let pos: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let pos: FxHashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     // Existing clusters: every merged row under its surviving root.
     let mut clusters = Clusters {
         parent: (0..rows.len()).collect(),
-        members: HashMap::new(),
+        members: FxHashMap::default(),
     };
     for (i, r) in rows.iter().enumerate() {
         let mut cur = i;
@@ -181,15 +221,17 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         clusters.members.entry(cur).or_default().push(i);
         let _ = r;
     }
-    let mut listings: HashMap<usize, Vec<i64>> = HashMap::new();
+    let mut listings: FxHashMap<usize, Vec<i64>> = FxHashMap::default();
     for (m, c) in &memberships {
         if let Some(&p) = pos.get(c) {
             listings.entry(p).or_default().push(*m);
         }
     }
 
-    let prepared: Vec<Prepared> = rows.par_iter().map(Prepared::from_row).collect();
+    let clock = std::time::Instant::now();
+    let mut prepared: Vec<Prepared> = rows.par_iter().map(Prepared::from_row).collect();
     let rarity = Rarity::new(prepared.iter());
+    prepared.par_iter_mut().for_each(|p| rarity.annotate(p));
     let queries: Vec<usize> = rows
         .iter()
         .enumerate()
@@ -210,6 +252,8 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         }));
     }
 
+    stats.prepare_ms = clock.elapsed().as_millis() as u64;
+    let clock = std::time::Instant::now();
     let Some(pairs) = blocked_pairs(&Blocking {
         prepared: &prepared,
         rarity: &rarity,
@@ -219,38 +263,49 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         return Ok(None);
     };
     stats.pairs_compared = pairs.len();
+    stats.blocking_ms = clock.elapsed().as_millis() as u64;
+    let clock = std::time::Instant::now();
 
     // Comparison, in parallel.
-    let mut scored: Vec<((usize, usize), PairEvidence)> = pairs
+    let mut scored: Vec<Scored> = pairs
         .par_iter()
-        .map(|&(a, b)| {
-            let mut e = compare(&prepared[a], &prepared[b], &rarity);
-            model.score(&mut e);
-            if hard_key_match(&prepared[a], &prepared[b]) {
-                e.score = e.score.max(0.999);
-            }
-            ((a, b), e)
+        .filter_map(|&(a, b)| {
+            let (score, f) = score_pair(&prepared, &rarity, model, a, b);
+            (score >= model.review_floor).then_some(Scored {
+                a: a as u32,
+                b: b as u32,
+                score: score as f32,
+                hard_conflict: f.hard_conflict,
+            })
         })
-        .filter(|(_, e)| e.score >= model.review_floor)
         .collect();
+    drop(pairs);
     scored.sort_by(|x, y| {
-        y.1.score
-            .partial_cmp(&x.1.score)
+        y.score
+            .partial_cmp(&x.score)
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then(x.0.cmp(&y.0))
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
+    stats.scoring_ms = clock.elapsed().as_millis() as u64;
+    let clock = std::time::Instant::now();
     let mut engine = Engine {
         model,
         rarity,
         prepared,
-        scores: scored.iter().map(|(k, e)| (*k, e.clone())).collect(),
+        scores: scored
+            .iter()
+            .map(|s| ((s.a, s.b), (s.score, s.hard_conflict)))
+            .collect(),
     };
+    let auto = model.auto_merge as f32;
+    let floor = model.cluster_floor as f32;
 
     // Decisions and clustering, best pair first.
     let mut merges: Vec<PlannedMerge> = Vec::new();
-    let mut changed: HashSet<usize> = HashSet::new();
-    let mut review: Vec<((usize, usize), PairEvidence)> = Vec::new();
-    for ((a, b), e) in &scored {
+    let mut changed: FxHashSet<usize> = FxHashSet::default();
+    let mut review: Vec<(usize, usize, f32)> = Vec::new();
+    for sp in &scored {
+        let (a, b) = (&(sp.a as usize), &(sp.b as usize));
         let (ra, rb) = (clusters.find(*a), clusters.find(*b));
         if ra == rb {
             continue;
@@ -259,11 +314,11 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         if settled.contains(&key(ida, idb)) || settled.contains(&key(rows[ra].id, rows[rb].id)) {
             continue;
         }
-        if e.score < model.auto_merge || e.hard_conflict {
-            if e.hard_conflict && e.score >= model.auto_merge {
+        if sp.score < auto || sp.hard_conflict {
+            if sp.hard_conflict && sp.score >= auto {
                 stats.blocked_by_conflict += 1;
             }
-            review.push(((*a, *b), e.clone()));
+            review.push((*a, *b, sp.score));
             continue;
         }
         let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
@@ -280,8 +335,8 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         if linked {
             'all: for x in &ma {
                 for y in &mb {
-                    let ev = engine.evidence(*x, *y);
-                    if ev.hard_conflict || ev.score < model.cluster_floor {
+                    let (score, hard) = engine.score(*x, *y);
+                    if hard || score < floor {
                         linked = false;
                         break 'all;
                     }
@@ -290,7 +345,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         }
         if !linked {
             stats.blocked_by_cluster += 1;
-            review.push(((*a, *b), e.clone()));
+            review.push((*a, *b, sp.score));
             continue;
         }
         // The older company survives, so canonical ids stay stable.
@@ -318,7 +373,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
             },
             loser_after: l_after.clone(),
             decided_by,
-            evidence: e.clone(),
+            evidence: engine.evidence(*a, *b),
         });
         listings.entry(s).or_default().extend(moved);
         rows[s] = s_after;
@@ -331,8 +386,8 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
     }
 
     // Review: one candidate per pair of clusters, the best-scoring pair.
-    let mut best: HashMap<(i64, i64), PairEvidence> = HashMap::new();
-    for ((a, b), e) in review {
+    let mut best: FxHashMap<(i64, i64), (usize, usize, f32)> = FxHashMap::default();
+    for (a, b, score) in review {
         let (ra, rb) = (clusters.find(a), clusters.find(b));
         if ra == rb {
             continue;
@@ -350,16 +405,19 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
             continue;
         }
         match best.get(&k) {
-            Some(cur) if cur.score >= e.score => {}
+            Some(cur) if cur.2 >= score => {}
             _ => {
-                best.insert(k, e);
+                best.insert(k, (a, b, score));
             }
         }
     }
-    let mut candidates: Vec<(i64, i64, PairEvidence)> =
-        best.into_iter().map(|((l, r), e)| (l, r, e)).collect();
+    let mut candidates: Vec<(i64, i64, PairEvidence)> = best
+        .into_iter()
+        .map(|((l, r), (a, b, _))| (l, r, engine.evidence(a, b)))
+        .collect();
     candidates.sort_by_key(|(l, r, _)| (*l, *r));
     stats.candidates = candidates.len();
+    stats.clustering_ms = clock.elapsed().as_millis() as u64;
     let mut survivors: Vec<CompanyRow> = changed
         .into_iter()
         .map(|i| {
@@ -393,7 +451,7 @@ pub struct Blocking<'a> {
 /// cancelled.
 pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(usize, usize)>>> {
     // Blocking: the index, plus exact name-key and phone blocks.
-    let mut gram_df: HashMap<String, u32> = HashMap::new();
+    let mut gram_df: FxHashMap<String, u32> = FxHashMap::default();
     for p in b.prepared {
         let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
         grams.sort_unstable();
@@ -416,8 +474,8 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
         .collect();
     let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
     drop(docs);
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_phone: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let mut by_phone: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, p) in b.prepared.iter().enumerate() {
         by_key.entry(p.key.as_str()).or_default().push(i);
         if let Some(ph) = &p.phone {

@@ -51,6 +51,9 @@ pub struct ResolutionReport {
     pub active_companies: i64,
     pub pending_review: usize,
     pub cancelled: bool,
+    /// Milliseconds reading the store and writing the plan.
+    pub load_ms: u64,
+    pub write_ms: u64,
 }
 
 impl ResolutionReport {
@@ -108,6 +111,7 @@ pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
             apart.insert((d.left_id, d.right_id));
         }
     }
+    let clock = std::time::Instant::now();
     let input = engine::Input {
         rows: store.company_rows()?,
         memberships: store.membership_links()?,
@@ -116,6 +120,7 @@ pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
         force_full: run.force_full,
         now: now_string(),
     };
+    let load_ms = clock.elapsed().as_millis() as u64;
     let progress = Progress {
         events: run.events,
         control: run.control,
@@ -130,12 +135,16 @@ pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
     };
     let stats = plan.stats.clone();
     let job_id = run.job_id;
+    let clock = std::time::Instant::now();
     run.writer
         .call_blocking(move |s| apply_plan(s, &plan, job_id))
         .context("writing the resolution")?;
     run.writer.flush_blocking()?;
+    let write_ms = clock.elapsed().as_millis() as u64;
     Ok(ResolutionReport {
         stats,
+        load_ms,
+        write_ms,
         learned_from,
         active_companies: store.company_count()?,
         pending_review: store.pending_candidates(None)?.len(),
