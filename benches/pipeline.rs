@@ -354,7 +354,9 @@ fn peak_rss_mb() -> f64 {
 /// time and the peak memory of the resolution alone (the peak is reset
 /// through /proc/self/clear_refs before it starts).
 fn bench_resolve(records: usize) {
-    use nam::fixture_site::records::{RecordSetConfig, generate, pairwise_score, truth_map, write_csv};
+    use nam::fixture_site::records::{
+        RecordSetConfig, generate, pairwise_score, truth_map, write_csv,
+    };
     // About 1.9 listings per company.
     let companies = (records * 100 / 189).max(100);
     let recs = generate(&RecordSetConfig {

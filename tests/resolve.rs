@@ -235,7 +235,14 @@ fn fit_weights() {
                             let (a, b) = (&rows[g[x]], &rows[g[y]]);
                             eprintln!(
                                 "MISS {} {:?} {:?} {:?} || {} {:?} {:?} {:?}",
-                                a.name, a.domain, a.phone, a.city, b.name, b.domain, b.phone, b.city
+                                a.name,
+                                a.domain,
+                                a.phone,
+                                a.city,
+                                b.name,
+                                b.domain,
+                                b.phone,
+                                b.city
                             );
                         }
                     }
@@ -247,7 +254,7 @@ fn fit_weights() {
             blocked_true += usize::from(same);
             let mut e = compare(&prepared[a], &prepared[b], &rarity);
             if std::env::var("SHOW").is_ok() {
-                let mut m = nam::resolve::Model::shipped().unwrap();
+                let m = nam::resolve::Model::shipped().unwrap();
                 m.score(&mut e);
                 let show = |r: &nam::model::CompanyRow| {
                     format!(
@@ -262,7 +269,10 @@ fn fit_weights() {
                         e.score,
                         show(&rows[a]),
                         show(&rows[b]),
-                        e.features.iter().map(|f| (f * 100.0).round() / 100.0).collect::<Vec<_>>()
+                        e.features
+                            .iter()
+                            .map(|f| (f * 100.0).round() / 100.0)
+                            .collect::<Vec<_>>()
                     );
                 }
             }
@@ -290,7 +300,9 @@ fn fit_weights() {
             band += 1;
         }
     }
-    eprintln!("fitted: {fp} false auto-merges, {fneg} true pairs below the floor, {band} in the band");
+    eprintln!(
+        "fitted: {fp} false auto-merges, {fneg} true pairs below the floor, {band} in the band"
+    );
 }
 
 /// Every row of the tables a merge touches, as text, for exact comparison.
@@ -322,7 +334,7 @@ fn undo_of_a_merge_restores_the_exact_prior_rows() {
     let db = dir.path().join("nam.db");
     small_world(&db);
     resolve_pending(&db, false).unwrap();
-    let mut store = Store::open(&db).unwrap();
+    let store = Store::open(&db).unwrap();
     // An analyst merge of two unrelated companies, then its undo.
     let ids: Vec<i64> = store
         .companies(&Default::default())
@@ -514,13 +526,21 @@ fn later_records_join_existing_clusters_without_renumbering() {
         .iter()
         .filter(|r| old_id.get(&r.truth) == Some(&after[&r.external_id]))
         .count();
-    let could = later.iter().filter(|r| old_id.contains_key(&r.truth)).count();
+    let could = later
+        .iter()
+        .filter(|r| old_id.contains_key(&r.truth))
+        .count();
     assert!(
         joined as f64 >= 0.9 * could as f64,
         "{joined} of {could} later listings joined their existing company"
     );
     let total = after.len();
     let o = evaluate(&db, &recs);
-    assert!(o.precision >= 0.98 && o.recall >= 0.95, "{} {}", o.precision, o.recall);
+    assert!(
+        o.precision >= 0.98 && o.recall >= 0.95,
+        "{} {}",
+        o.precision,
+        o.recall
+    );
     assert_eq!(total, recs.len());
 }

@@ -117,10 +117,7 @@ pub fn cmd_review(env: &Env, args: &ReviewArgs) -> Result<()> {
     };
     for i in &items {
         let c = &i.candidate;
-        println!(
-            "{:.2}  {} + {}",
-            c.score, c.left_id, c.right_id
-        );
+        println!("{:.2}  {} + {}", c.score, c.left_id, c.right_id);
         for s in [&i.left, &i.right] {
             println!(
                 "      {:>6}  {}  {}  {}  {}",

@@ -86,11 +86,7 @@ fn records_of(world: &World, cfg: &RecordSetConfig, i: u32) -> Vec<(usize, TrueR
         return Vec::new();
     }
     let base = world.company(i);
-    let company = if cfg.hard {
-        harden(cfg, base)
-    } else {
-        base
-    };
+    let company = if cfg.hard { harden(cfg, base) } else { base };
     assocs
         .into_iter()
         .map(|a| {
@@ -367,8 +363,7 @@ impl Crowd {
         if k < HOT_CITIES.len() {
             return hot_city(k as u64);
         }
-        let c = &CITIES[(k - HOT_CITIES.len()) % super::geo::non_qc_count().max(1)];
-        c
+        &CITIES[(k - HOT_CITIES.len()) % super::geo::non_qc_count().max(1)]
     }
 }
 

@@ -32,15 +32,14 @@ const LONG_LEGAL_FORMS: &[&str] = &["corporation", "incorporated", "company", "l
 /// The name key's words without a trailing misspelled legal form.
 fn key_words(key: &str) -> Vec<String> {
     let mut words: Vec<String> = key.split_whitespace().map(str::to_owned).collect();
-    if words.len() > 1 {
-        if let Some(last) = words.last() {
-            let near = LONG_LEGAL_FORMS.iter().any(|f| {
-                last.len() >= 6 && normalized_damerau_levenshtein(last, f) >= 0.75
-            });
-            if near {
-                words.pop();
-            }
-        }
+    if words.len() > 1
+        && let Some(last) = words.last()
+        && last.len() >= 6
+        && LONG_LEGAL_FORMS
+            .iter()
+            .any(|f| normalized_damerau_levenshtein(last, f) >= 0.75)
+    {
+        words.pop();
     }
     words
 }
@@ -152,7 +151,11 @@ impl Prepared {
                     }
                 })
                 .filter(|p| !p.is_empty()),
-            street: r.street.as_deref().map(street_key).filter(|s| !s.is_empty()),
+            street: r
+                .street
+                .as_deref()
+                .map(street_key)
+                .filter(|s| !s.is_empty()),
             idf: Vec::new(),
             ambiguous: None,
         }
@@ -368,12 +371,11 @@ pub fn features(a: &Prepared, b: &Prepared, rarity: &Rarity) -> Features {
         overlap = overlap.max(compact);
         unshared = 0.0;
     }
-    let amb = |p: &Prepared| p.ambiguous.unwrap_or_else(|| rarity.is_ambiguous(&p.compact));
-    let ambiguous = if amb(a) || amb(b) {
-        1.0
-    } else {
-        0.0
+    let amb = |p: &Prepared| {
+        p.ambiguous
+            .unwrap_or_else(|| rarity.is_ambiguous(&p.compact))
     };
+    let ambiguous = if amb(a) || amb(b) { 1.0 } else { 0.0 };
     let domain = agree(&a.domain, &b.domain);
     let phone = agree(&a.phone, &b.phone);
     let city = agree(&a.city, &b.city);
@@ -387,7 +389,9 @@ pub fn features(a: &Prepared, b: &Prepared, rarity: &Rarity) -> Features {
     // The same (or nearly the same) unambiguous name with nothing that
     // disagrees: on its own the strongest evidence a directory listing
     // offers (an interaction the additive features cannot express).
-    let no_conflict = [domain, phone, city, state, postal].iter().all(|v| *v >= 0.0);
+    let no_conflict = [domain, phone, city, state, postal]
+        .iter()
+        .all(|v| *v >= 0.0);
     let clean_same = if overlap >= 0.9 && ambiguous == 0.0 && no_conflict {
         overlap
     } else {
@@ -416,7 +420,10 @@ pub fn explain(f: &Features) -> (Vec<String>, Vec<String>) {
     if same_key > 0.0 {
         agreed.push("same name".to_owned());
     } else if overlap >= 0.8 {
-        agreed.push(format!("similar names ({:.0}% of name weight)", overlap * 100.0));
+        agreed.push(format!(
+            "similar names ({:.0}% of name weight)",
+            overlap * 100.0
+        ));
     } else {
         conflicted.push(format!(
             "names differ ({:.0}% of name weight shared)",
@@ -526,7 +533,10 @@ mod tests {
 
     #[test]
     fn streets_compare_without_suites_and_abbreviations() {
-        assert_eq!(street_key("1200 North Main Street, Suite 300"), "1200 n main st");
+        assert_eq!(
+            street_key("1200 North Main Street, Suite 300"),
+            "1200 n main st"
+        );
         assert_eq!(street_key("1200 N. Main St."), "1200 n main st");
     }
 }

@@ -156,7 +156,13 @@ struct Engine<'a> {
 }
 
 /// Scores a pair (positions), the hard-key rule included.
-fn score_pair(p: &[Prepared], rarity: &Rarity, model: &Model, a: usize, b: usize) -> (f64, Features) {
+fn score_pair(
+    p: &[Prepared],
+    rarity: &Rarity,
+    model: &Model,
+    a: usize,
+    b: usize,
+) -> (f64, Features) {
     let f = features(&p[a], &p[b], rarity);
     let mut score = model.probability(&f.values);
     if hard_key_match(&p[a], &p[b]) {
@@ -254,12 +260,16 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
 
     stats.prepare_ms = clock.elapsed().as_millis() as u64;
     let clock = std::time::Instant::now();
-    let Some(pairs) = blocked_pairs(&Blocking {
-        prepared: &prepared,
-        rarity: &rarity,
-        queries: &queries,
-        roots: &clusters.parent,
-    }, obs)? else {
+    let Some(pairs) = blocked_pairs(
+        &Blocking {
+            prepared: &prepared,
+            rarity: &rarity,
+            queries: &queries,
+            roots: &clusters.parent,
+        },
+        obs,
+    )?
+    else {
         return Ok(None);
     };
     stats.pairs_compared = pairs.len();
@@ -460,7 +470,8 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
             *gram_df.entry(g).or_default() += 1;
         }
     }
-    let docs: Vec<IndexDoc> = b.prepared
+    let docs: Vec<IndexDoc> = b
+        .prepared
         .iter()
         .enumerate()
         .map(|(i, p)| IndexDoc {

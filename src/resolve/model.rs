@@ -69,12 +69,7 @@ impl Model {
 
     /// Probability that the pair is one firm.
     pub fn probability(&self, features: &[f64]) -> f64 {
-        let z: f64 = self
-            .weights
-            .iter()
-            .zip(features)
-            .map(|(w, x)| w * x)
-            .sum();
+        let z: f64 = self.weights.iter().zip(features).map(|(w, x)| w * x).sum();
         sigmoid(z)
     }
 
@@ -144,7 +139,9 @@ mod tests {
         let m = Model::shipped().unwrap();
         // bias, overlap, jw, domain, phone, city, state, postal, street, unshared, same_key,
         // compact, ambiguous, clean_same
-        let same = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
+        let same = [
+            1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0,
+        ];
         let twin = [
             1.0, 0.5, 0.8, -1.0, -1.0, -1.0, -1.0, -1.0, -0.5, 0.9, 0.0, 0.6, 1.0, 0.0,
         ];
@@ -154,8 +151,10 @@ mod tests {
 
     #[test]
     fn bad_models_are_refused_with_the_reason() {
-        let err = Model::parse("weights = [1.0]\nauto_merge = 0.9\nreview_floor = 0.2\ncluster_floor = 0.5\n")
-            .unwrap_err();
+        let err = Model::parse(
+            "weights = [1.0]\nauto_merge = 0.9\nreview_floor = 0.2\ncluster_floor = 0.5\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("features"), "{err}");
         let w = vec!["0.0"; FEATURES.len()].join(", ");
         let err = Model::parse(&format!(

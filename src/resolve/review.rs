@@ -53,15 +53,19 @@ fn current_pair(store: &Store, a: i64, b: i64) -> Result<(i64, i64)> {
 /// The evidence for a pair, scored by the current model (stored with the
 /// answer so later runs can learn from it).
 fn evidence(store: &Store, a: i64, b: i64) -> Result<PairEvidence> {
-    let ra = store.company_row(a)?.with_context(|| format!("company {a}"))?;
-    let rb = store.company_row(b)?.with_context(|| format!("company {b}"))?;
+    let ra = store
+        .company_row(a)?
+        .with_context(|| format!("company {a}"))?;
+    let rb = store
+        .company_row(b)?
+        .with_context(|| format!("company {b}"))?;
     let (pa, pb) = (Prepared::from_row(&ra), Prepared::from_row(&rb));
     // Rarity over the whole store is what the resolver uses; for one pair
     // the stored candidate's evidence is preferred when there is one.
-    if let Some(c) = store.candidate(a, b)? {
-        if c.evidence.features.len() == super::compare::FEATURES.len() {
-            return Ok(c.evidence);
-        }
+    if let Some(c) = store.candidate(a, b)?
+        && c.evidence.features.len() == super::compare::FEATURES.len()
+    {
+        return Ok(c.evidence);
     }
     let rarity = Rarity::new([&pa, &pb].into_iter());
     let (model, _) = super::current_model(store)?;

@@ -53,7 +53,11 @@ fn loser_wins<T: PartialEq + ToString>(
 
 /// The survivor and the absorbed company after merging `loser` into
 /// `survivor` at time `now`.
-pub fn merge_rows(survivor: &CompanyRow, loser: &CompanyRow, now: &str) -> (CompanyRow, CompanyRow) {
+pub fn merge_rows(
+    survivor: &CompanyRow,
+    loser: &CompanyRow,
+    now: &str,
+) -> (CompanyRow, CompanyRow) {
     let sp = provenance(survivor);
     let lp = provenance(loser);
     let mut s = survivor.clone();

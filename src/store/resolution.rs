@@ -124,7 +124,8 @@ fn decision_from(r: &Row<'_>) -> rusqlite::Result<DecisionRow> {
     })
 }
 
-const DECISION_COLUMNS: &str = "id, left_id, right_id, decision, decided_by, survivor_id, score, features,
+const DECISION_COLUMNS: &str =
+    "id, left_id, right_id, decision, decided_by, survivor_id, score, features,
     snapshot, decided_at, undone_at";
 
 impl Store {
@@ -418,9 +419,9 @@ impl Store {
 
     /// Count of candidates by status.
     pub fn candidate_counts(&self) -> Result<Vec<(String, i64)>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT status, count(*) FROM merge_candidates GROUP BY status ORDER BY status")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT status, count(*) FROM merge_candidates GROUP BY status ORDER BY status",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
