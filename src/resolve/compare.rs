@@ -492,7 +492,12 @@ mod tests {
     #[test]
     fn rare_shared_words_count_more_than_common_ones() {
         let rows: Vec<Prepared> = (0..50)
-            .map(|i| prep(&format!("Brand{i} Manufacturing"), "Akron", None))
+            .map(|i| {
+                // Fifty brands unlike each other (not one typo apart).
+                let first = (b'a' + (i % 26) as u8) as char;
+                let brand = format!("{first}{}", &"qvwzxjkpyr"[..3 + i / 26]);
+                prep(&format!("{brand} Manufacturing"), "Akron", None)
+            })
             .chain([
                 prep("Zeltwanger Manufacturing", "Akron", None),
                 prep("Zeltwanger Tooling", "Akron", None),

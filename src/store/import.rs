@@ -668,7 +668,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("x.db")).unwrap();
         let indexes = index_names(&store);
-        assert!(indexes.len() >= 8, "{indexes:?}");
+        assert!(indexes.len() >= 7, "{indexes:?}");
         let at = chrono::Utc::now();
         let err = store
             .bulk_import(
