@@ -50,7 +50,7 @@ fn demo_is_idempotent_and_exports() {
         "30",
     ];
     ok(&nam(home.path(), &demo));
-    let companies = count(&db, "SELECT count(*) FROM companies");
+    let companies = count(&db, "SELECT count(*) FROM companies WHERE status = 'active'");
     let listings = count(&db, "SELECT count(*) FROM association_memberships");
     assert!(companies >= 20, "only {companies} companies");
     assert!(
@@ -70,7 +70,10 @@ fn demo_is_idempotent_and_exports() {
     assert!(cfg.starts_with('#'));
 
     ok(&nam(home.path(), &demo));
-    assert_eq!(count(&db, "SELECT count(*) FROM companies"), companies);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM companies WHERE status = 'active'"),
+        companies
+    );
     assert_eq!(
         count(&db, "SELECT count(*) FROM association_memberships"),
         listings

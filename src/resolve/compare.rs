@@ -318,7 +318,14 @@ fn token_overlap(a: &Prepared, b: &Prepared, rarity: &Rarity) -> (f64, f64) {
             matched += idf * m;
             total += idf;
             if m == 0.0 {
-                unshared = unshared.max(idf);
+                // A number one name has and the other lacks ("West 2",
+                // "Plant 3") tells firms apart however common it is.
+                let weight = if w.bytes().all(|c| c.is_ascii_digit()) {
+                    rarity.max_idf
+                } else {
+                    idf
+                };
+                unshared = unshared.max(weight);
             }
         }
     }

@@ -29,6 +29,8 @@ const MAX_BLOCK: usize = 50;
 const MAX_WORD_DF: u32 = 5000;
 const MAX_GRAM_DF: u32 = 1000;
 const MAX_GRAMS: usize = 8;
+const MAX_WORDS: usize = 3;
+const MAX_PLACE_DF: u32 = 500;
 /// Words searched by their one-letter deletions: long enough for a typo to
 /// be told from another word, rare enough for short posting lists.
 const MIN_VARIANT_LEN: usize = 5;
@@ -462,7 +464,11 @@ pub struct Blocking<'a> {
 pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(usize, usize)>>> {
     // Blocking: the index, plus exact name-key and phone blocks.
     let mut gram_df: FxHashMap<String, u32> = FxHashMap::default();
+    let mut place_df: FxHashMap<String, u32> = FxHashMap::default();
     for p in b.prepared {
+        if let Some(pl) = p.place() {
+            *place_df.entry(pl).or_default() += 1;
+        }
         let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
         grams.sort_unstable();
         grams.dedup();
@@ -483,7 +489,14 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
             variants: variants(p, b.rarity, MAX_VARIANT_DF),
         })
         .collect();
-    let index = CompanyIndex::build(&docs, rayon::current_num_threads())?;
+    // One indexing thread below 100,000 records: document order, and so the
+    // order of equal-scoring hits, is then the same on every run.
+    let threads = if docs.len() < 100_000 {
+        1
+    } else {
+        rayon::current_num_threads()
+    };
+    let index = CompanyIndex::build(&docs, threads)?;
     drop(docs);
     let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut by_phone: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
@@ -512,6 +525,10 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                     .map(String::as_str)
                     .filter(|w| b.rarity.doc_freq(w) <= MAX_WORD_DF)
                     .collect();
+                // The rarest few words carry the evidence; the others only
+                // lengthen the posting lists to scan.
+                words.sort_by_key(|w| b.rarity.doc_freq(w));
+                words.truncate(MAX_WORDS);
                 if words.is_empty() {
                     // Only common words: search on the rarest of them.
                     if let Some(w) = p.words.iter().min_by_key(|w| b.rarity.doc_freq(w)) {
@@ -529,7 +546,11 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                 grams.dedup();
                 grams.truncate(MAX_GRAMS);
                 let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
-                let place = p.place();
+                // A city holds thousands of firms: as a search term it costs a
+                // long posting list for little, so only small places count.
+                let place = p
+                    .place()
+                    .filter(|pl| place_df.get(pl.as_str()).copied().unwrap_or(0) <= MAX_PLACE_DF);
                 let vars = variants(p, b.rarity, MAX_TYPO_DF);
                 let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
                 let hits = searcher.top(

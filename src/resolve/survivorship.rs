@@ -20,7 +20,9 @@ fn better(a: Option<&FieldProvenance>, b: Option<&FieldProvenance>) -> std::cmp:
             .confidence
             .partial_cmp(&y.confidence)
             .unwrap_or(Ordering::Equal)
-            .then(x.at.cmp(&y.at)),
+            // Recency by day: values read minutes apart in one crawl are
+            // equally recent (and the choice must not depend on timing).
+            .then(x.at.date_naive().cmp(&y.at.date_naive())),
         (Some(_), None) => Ordering::Greater,
         (None, Some(_)) => Ordering::Less,
         (None, None) => Ordering::Equal,
