@@ -150,7 +150,11 @@ fn content(db: &Path) -> BTreeSet<String> {
             // duplicated data still shows as extra rows.
             let row = row.unwrap();
             let mut k = 1;
-            while !rows.insert(if k == 1 { row.clone() } else { format!("{row}#{k}") }) {
+            while !rows.insert(if k == 1 {
+                row.clone()
+            } else {
+                format!("{row}#{k}")
+            }) {
                 k += 1;
             }
         }

@@ -50,7 +50,10 @@ fn demo_is_idempotent_and_exports() {
         "30",
     ];
     ok(&nam(home.path(), &demo));
-    let companies = count(&db, "SELECT count(*) FROM companies WHERE status = 'active'");
+    let companies = count(
+        &db,
+        "SELECT count(*) FROM companies WHERE status = 'active'",
+    );
     let listings = count(&db, "SELECT count(*) FROM association_memberships");
     assert!(companies >= 20, "only {companies} companies");
     assert!(
@@ -71,7 +74,10 @@ fn demo_is_idempotent_and_exports() {
 
     ok(&nam(home.path(), &demo));
     assert_eq!(
-        count(&db, "SELECT count(*) FROM companies WHERE status = 'active'"),
+        count(
+            &db,
+            "SELECT count(*) FROM companies WHERE status = 'active'"
+        ),
         companies
     );
     assert_eq!(

@@ -476,28 +476,22 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
             *gram_df.entry(g).or_default() += 1;
         }
     }
-    let docs: Vec<IndexDoc> = b
-        .prepared
-        .iter()
-        .enumerate()
-        .map(|(i, p)| IndexDoc {
-            handle: i as u64,
-            words: p.words.clone(),
-            domain: p.domain.clone(),
-            phone: p.phone.clone(),
-            place: p.place(),
-            variants: variants(p, b.rarity, MAX_VARIANT_DF),
-        })
-        .collect();
+    let docs = b.prepared.iter().enumerate().map(|(i, p)| IndexDoc {
+        handle: i as u64,
+        words: p.words.clone(),
+        domain: p.domain.clone(),
+        phone: p.phone.clone(),
+        place: p.place(),
+        variants: variants(p, b.rarity, MAX_VARIANT_DF),
+    });
     // One indexing thread below 100,000 records: document order, and so the
     // order of equal-scoring hits, is then the same on every run.
-    let threads = if docs.len() < 100_000 {
+    let threads = if b.prepared.len() < 100_000 {
         1
     } else {
         rayon::current_num_threads()
     };
-    let index = CompanyIndex::build(&docs, threads)?;
-    drop(docs);
+    let index = CompanyIndex::build(docs, threads)?;
     let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut by_phone: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, p) in b.prepared.iter().enumerate() {

@@ -131,7 +131,9 @@ fn schema() -> (Schema, Fields) {
 
 impl CompanyIndex {
     /// Builds the index from `docs` in memory, on `threads` indexing threads.
-    pub fn build(docs: &[IndexDoc], threads: usize) -> Result<CompanyIndex> {
+    /// The documents are consumed one at a time, so a million of them never
+    /// need to exist at once.
+    pub fn build(docs: impl IntoIterator<Item = IndexDoc>, threads: usize) -> Result<CompanyIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let threads = threads.clamp(1, 8);
@@ -278,7 +280,7 @@ mod tests {
             doc(12, "keller gear", None),
             doc(13, "acme precision stamping", None),
         ];
-        let index = CompanyIndex::build(&docs, 1).unwrap();
+        let index = CompanyIndex::build(docs, 1).unwrap();
         assert_eq!(index.len(), 4);
         let s = index.searcher().unwrap();
         // "kellre" (a typo) shares no word with "keller" but most trigrams.
