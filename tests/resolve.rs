@@ -366,10 +366,14 @@ fn undo_of_a_merge_restores_the_exact_prior_rows() {
     let err = review::undo(&mut store, decision).unwrap_err().to_string();
     assert!(err.contains("already undone"), "{err}");
     let queued = store.pending_candidates(None).unwrap();
+    let back = queued
+        .iter()
+        .find(|c| (c.left_id, c.right_id) == (ids[0].min(ids[1]), ids[0].max(ids[1])))
+        .expect("the undone pair is pending again");
     assert!(
-        queued
-            .iter()
-            .any(|c| (c.left_id, c.right_id) == (ids[0].min(ids[1]), ids[0].max(ids[1])))
+        !back.evidence.agreed.is_empty() || !back.evidence.conflicted.is_empty(),
+        "with its reasons: {:?}",
+        back.evidence
     );
 }
 

@@ -64,6 +64,7 @@ fn evidence(store: &Store, a: i64, b: i64) -> Result<PairEvidence> {
     // the stored candidate's evidence is preferred when there is one.
     if let Some(c) = store.candidate(a, b)?
         && c.evidence.features.len() == super::compare::FEATURES.len()
+        && !(c.evidence.agreed.is_empty() && c.evidence.conflicted.is_empty())
     {
         return Ok(c.evidence);
     }
@@ -143,7 +144,15 @@ pub fn undo(store: &mut Store, decision_id: i64) -> Result<()> {
                 );
             }
         }
-        s.undo_decision(&d)
+        s.undo_decision(&d)?;
+        // Back in the queue with its reasons, scored by the current model.
+        let e = evidence(s, d.left_id, d.right_id)?;
+        s.upsert_candidate(&PairWrite {
+            left_id: d.left_id,
+            right_id: d.right_id,
+            evidence: &e,
+            job_id: None,
+        })
     })
 }
 
