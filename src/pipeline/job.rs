@@ -465,27 +465,19 @@ impl Job<'_> {
 
     /// EXTRACTION over every page whose content was not extracted yet.
     async fn extraction(&mut self) -> Result<()> {
-        self.begin(Phase::Extraction).await?;
-        let writer = self.writer.clone();
-        writer.flush().await?;
-        let db = self.db.to_path_buf();
-        let id = self.id;
         let associations = self.params.associations.clone();
-        let events = self.events.clone();
-        let control = self.control.clone();
-        let report = tokio::task::spawn_blocking(move || {
-            let reader = Store::open_readonly(&db)?;
-            run_extraction(&ExtractRun {
-                reader: &reader,
-                writer: &writer,
-                job_id: Some(id),
-                associations: &associations,
-                events: &events,
-                control: &control,
+        let report = self
+            .blocking_phase(Phase::Extraction, move |c| {
+                run_extraction(&ExtractRun {
+                    reader: &c.reader,
+                    writer: &c.writer,
+                    job_id: Some(c.job_id),
+                    associations: &associations,
+                    events: &c.events,
+                    control: &c.control,
+                })
             })
-        })
-        .await?
-        .context("extraction")?;
+            .await?;
         if !report.cancelled {
             let stats = serde_json::to_value(&report)?;
             self.end(Phase::Extraction, report.summary(), stats).await?;
@@ -493,31 +485,60 @@ impl Job<'_> {
         self.summary.extract = Some(report);
         Ok(())
     }
+
+    /// Starts `phase` and runs `work` on a blocking thread with a read
+    /// connection of its own, once the writer has applied everything queued
+    /// before (so the phase reads what earlier phases wrote).
+    async fn blocking_phase<R: Send + 'static>(
+        &self,
+        phase: Phase,
+        work: impl FnOnce(&BlockingPhase) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        self.begin(phase).await?;
+        self.writer.flush().await?;
+        let db = self.db.to_path_buf();
+        let writer = self.writer.clone();
+        let events = self.events.clone();
+        let control = self.control.clone();
+        let job_id = self.id;
+        tokio::task::spawn_blocking(move || {
+            work(&BlockingPhase {
+                reader: Store::open_readonly(&db)?,
+                writer,
+                job_id,
+                events,
+                control,
+            })
+        })
+        .await?
+        .context(phase.as_str())
+    }
+}
+
+/// What a phase run by [`Job::blocking_phase`] works with.
+struct BlockingPhase {
+    reader: Store,
+    writer: Writer,
+    job_id: i64,
+    events: EventSender,
+    control: RunControl,
 }
 
 impl Job<'_> {
     /// VALIDATION: checks, quality score and grade of every company new or
     /// changed since it was last validated.
     async fn validation(&mut self) -> Result<()> {
-        self.begin(Phase::Validation).await?;
-        let writer = self.writer.clone();
-        writer.flush().await?;
-        let db = self.db.to_path_buf();
-        let id = self.id;
-        let events = self.events.clone();
-        let control = self.control.clone();
-        let report = tokio::task::spawn_blocking(move || {
-            let reader = Store::open_readonly(&db)?;
-            crate::quality::run_validation(&crate::quality::ValidateRun {
-                reader: &reader,
-                writer: &writer,
-                job_id: Some(id),
-                events: &events,
-                control: &control,
+        let report = self
+            .blocking_phase(Phase::Validation, |c| {
+                crate::quality::run_validation(&crate::quality::ValidateRun {
+                    reader: &c.reader,
+                    writer: &c.writer,
+                    job_id: Some(c.job_id),
+                    events: &c.events,
+                    control: &c.control,
+                })
             })
-        })
-        .await?
-        .context("validation")?;
+            .await?;
         if !report.cancelled {
             let stats = serde_json::to_value(&report)?;
             self.end(Phase::Validation, report.summary(), stats).await?;
@@ -528,27 +549,19 @@ impl Job<'_> {
     /// RESOLUTION: new companies compared with the store; merges, review
     /// candidates. `--force-full` compares every company again.
     async fn resolution(&mut self) -> Result<()> {
-        self.begin(Phase::Resolution).await?;
-        let writer = self.writer.clone();
-        writer.flush().await?;
-        let db = self.db.to_path_buf();
-        let id = self.id;
-        let events = self.events.clone();
-        let control = self.control.clone();
         let force_full = self.params.force_full;
-        let report = tokio::task::spawn_blocking(move || {
-            let reader = Store::open_readonly(&db)?;
-            crate::resolve::run_resolution(&crate::resolve::ResolveRun {
-                reader: &reader,
-                writer: &writer,
-                job_id: Some(id),
-                events: &events,
-                control: &control,
-                force_full,
+        let report = self
+            .blocking_phase(Phase::Resolution, move |c| {
+                crate::resolve::run_resolution(&crate::resolve::ResolveRun {
+                    reader: &c.reader,
+                    writer: &c.writer,
+                    job_id: Some(c.job_id),
+                    events: &c.events,
+                    control: &c.control,
+                    force_full,
+                })
             })
-        })
-        .await?
-        .context("resolution")?;
+            .await?;
         if !report.cancelled {
             let stats = serde_json::to_value(&report)?;
             self.end(Phase::Resolution, report.summary(), stats).await?;

@@ -261,10 +261,6 @@ impl Rarity {
     pub fn idf(&self, word: &str) -> f64 {
         (1.0 + self.n / f64::from(self.doc_freq(word).max(1))).ln()
     }
-
-    pub fn records(&self) -> f64 {
-        self.n
-    }
 }
 
 /// How well `word` is matched in `other`: 1 for the same word, the

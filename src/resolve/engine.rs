@@ -217,7 +217,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         parent: (0..rows.len()).collect(),
         members: FxHashMap::default(),
     };
-    for (i, r) in rows.iter().enumerate() {
+    for i in 0..rows.len() {
         let mut cur = i;
         for _ in 0..64 {
             match rows[cur].merged_into.and_then(|m| pos.get(&m)) {
@@ -227,7 +227,6 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         }
         clusters.parent[i] = cur;
         clusters.members.entry(cur).or_default().push(i);
-        let _ = r;
     }
     let mut listings: FxHashMap<usize, Vec<i64>> = FxHashMap::default();
     for (m, c) in &memberships {

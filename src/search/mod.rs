@@ -60,7 +60,7 @@ struct Fields {
 
 /// An in-memory index of company records.
 pub struct CompanyIndex {
-    index: Index,
+    /// The reader keeps the in-memory index alive.
     reader: IndexReader,
     fields: Fields,
 }
@@ -167,11 +167,7 @@ impl CompanyIndex {
             .wait_merging_threads()
             .context("finishing index merges")?;
         let reader = index.reader().context("opening the search index")?;
-        Ok(CompanyIndex {
-            index,
-            reader,
-            fields,
-        })
+        Ok(CompanyIndex { reader, fields })
     }
 
     /// A searcher for one thread (searchers are cheap; make one per worker).
@@ -196,11 +192,6 @@ impl CompanyIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// The index itself (for tests and diagnostics).
-    pub fn index(&self) -> &Index {
-        &self.index
     }
 }
 

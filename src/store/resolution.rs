@@ -576,13 +576,6 @@ impl Store {
         )?)
     }
 
-    /// Makes every company due for resolution again (a full re-run).
-    pub fn reset_resolved(&self) -> Result<usize> {
-        Ok(self
-            .conn()
-            .execute("UPDATE companies SET resolved_at = NULL", [])?)
-    }
-
     /// (external id, company id) of every listing: how source records
     /// resolved, for scoring against ground truth and for exports.
     pub fn membership_assignment(&self) -> Result<Vec<(String, i64)>> {
