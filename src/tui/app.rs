@@ -24,17 +24,27 @@ use crate::store::CompanyFilter;
 pub enum Msg {
     Action(Action),
     Filter(FilterEdit),
-    CompaniesLoaded(Vec<Company>),
+    /// A list answer, tagged with the sequence number of the load that asked.
+    CompaniesLoaded {
+        seq: u64,
+        items: Vec<Company>,
+    },
     DetailLoaded(Box<Option<Company>>, Vec<MemberRecord>),
     Exported(Vec<ExportedFile>),
     Failed(String),
-    Resized { rows: u16 },
+    Resized {
+        rows: u16,
+    },
 }
 
 /// Work the loop performs off the UI thread; its result comes back as a `Msg`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadCompanies(String),
+    /// Loads the list for a filter; `seq` identifies the request so older answers are dropped.
+    LoadCompanies {
+        seq: u64,
+        text: String,
+    },
     LoadDetail(i64),
     Export,
 }
@@ -50,6 +60,8 @@ pub struct App {
     pub db_label: String,
     pub export_dir: PathBuf,
     page_rows: usize,
+    /// Sequence number of the latest list load.
+    list_seq: u64,
 }
 
 impl App {
@@ -65,12 +77,22 @@ impl App {
             db_label,
             export_dir,
             page_rows: 20,
+            list_seq: 0,
         }
     }
 
     /// Effects to run at start.
-    pub fn start(&self) -> Vec<Effect> {
-        vec![Effect::LoadCompanies(String::new())]
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.load_companies()]
+    }
+
+    /// A new list load for the current filter; only its answer will be shown.
+    fn load_companies(&mut self) -> Effect {
+        self.list_seq += 1;
+        Effect::LoadCompanies {
+            seq: self.list_seq,
+            text: self.companies.filter.clone(),
+        }
     }
 
     /// Maps a key to a message for the current mode (the filter line takes text).
@@ -95,10 +117,15 @@ impl App {
             Msg::Action(action) => return self.on_action(action),
             Msg::Filter(edit) => {
                 if self.companies.edit_filter(edit) == ListOutcome::Reload {
-                    return vec![Effect::LoadCompanies(self.companies.filter.clone())];
+                    return vec![self.load_companies()];
                 }
             }
-            Msg::CompaniesLoaded(items) => self.companies.set_items(items),
+            Msg::CompaniesLoaded { seq, items } => {
+                // An answer to an older query (the user typed on) is dropped.
+                if seq == self.list_seq {
+                    self.companies.set_items(items);
+                }
+            }
             Msg::DetailLoaded(company, memberships) => self.detail.show(*company, memberships),
             Msg::Exported(files) => {
                 let rows = files.first().map(|f| f.rows).unwrap_or(0);
@@ -119,7 +146,7 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Help => self.show_help = !self.show_help,
             Action::Refresh => {
-                let mut effects = vec![Effect::LoadCompanies(self.companies.filter.clone())];
+                let mut effects = vec![self.load_companies()];
                 if let (Mode::Detail, Some(c)) = (self.mode, &self.detail.company) {
                     effects.push(Effect::LoadDetail(c.id));
                 }
@@ -137,9 +164,7 @@ impl App {
                         self.detail.show(None, Vec::new());
                         return vec![Effect::LoadDetail(id)];
                     }
-                    ListOutcome::Reload => {
-                        return vec![Effect::LoadCompanies(self.companies.filter.clone())];
-                    }
+                    ListOutcome::Reload => return vec![self.load_companies()],
                     ListOutcome::None => {}
                 },
                 Mode::Detail => {

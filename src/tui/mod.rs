@@ -24,11 +24,12 @@ use crate::store::Store;
 pub fn run_effect(db: &Path, export_dir: &Path, effect: Effect) -> Msg {
     let result = (|| -> Result<Msg> {
         match effect {
-            Effect::LoadCompanies(text) => {
+            Effect::LoadCompanies { seq, text } => {
                 let store = Store::open_readonly(db)?;
-                Ok(Msg::CompaniesLoaded(
-                    store.companies(&app::filter_for(&text))?,
-                ))
+                Ok(Msg::CompaniesLoaded {
+                    seq,
+                    items: store.companies(&app::filter_for(&text))?,
+                })
             }
             Effect::LoadDetail(id) => {
                 let store = Store::open_readonly(db)?;

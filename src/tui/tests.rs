@@ -225,9 +225,37 @@ fn empty_database_says_what_to_do() {
     let db = dir.path().join("empty.db");
     drop(Store::open(&db).unwrap());
     let mut app = App::new("empty.db".into(), dir.path().join("x"));
-    let msg = run_effect(&db, dir.path(), Effect::LoadCompanies(String::new()));
-    app.update(msg);
+    for effect in app.start() {
+        let msg = run_effect(&db, dir.path(), effect);
+        app.update(msg);
+    }
     let mut t = Terminal::new(TestBackend::new(100, 8)).unwrap();
     t.draw(|f| app.render(f)).unwrap();
     assert!(t.backend().to_string().contains("nam demo"));
+}
+
+#[test]
+fn a_stale_list_answer_is_dropped() {
+    let mut h = Harness::new();
+    h.start();
+    // Type "gear" without running the loads: each keystroke asks for a new list.
+    h.press(KeyCode::Char('/'));
+    let mut loads = Vec::new();
+    for c in "gear".chars() {
+        let msg = h.app.key_to_msg(&key(KeyCode::Char(c))).unwrap();
+        loads.extend(h.app.update(msg));
+    }
+    assert_eq!(loads.len(), 4);
+    // The answer to "gear" arrives first, then the slow answer to "g".
+    let newest = run_effect(&h.db, &h.app.export_dir, loads[3].clone());
+    let oldest = run_effect(&h.db, &h.app.export_dir, loads[0].clone());
+    h.app.update(newest);
+    assert_eq!(h.app.companies.items.len(), 1);
+    h.app.update(oldest);
+    assert_eq!(
+        h.app.companies.items.len(),
+        1,
+        "the stale answer replaced the newer one"
+    );
+    assert_eq!(h.app.companies.items[0].name, "Brightline Gear Works");
 }
