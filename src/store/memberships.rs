@@ -217,7 +217,11 @@ pub struct MembershipRow {
 
 /// Merged company -> the active company at the end of its `merged_into`
 /// chain (chains longer than 64 or cyclic have no end and are left out).
-const SURVIVORS_CTE: &str = "WITH RECURSIVE chain(id, cur, depth) AS (
+/// A macro so other store modules can `concat!` it into their own literal
+/// SQL rather than build statements with `format!`.
+macro_rules! survivors_cte {
+    () => {
+        "WITH RECURSIVE chain(id, cur, depth) AS (
         SELECT id, merged_into, 1 FROM companies
         WHERE status = 'merged' AND merged_into IS NOT NULL
         UNION ALL
@@ -229,7 +233,12 @@ const SURVIVORS_CTE: &str = "WITH RECURSIVE chain(id, cur, depth) AS (
         SELECT id, cur FROM chain
         WHERE NOT EXISTS (SELECT 1 FROM companies c
                           WHERE c.id = chain.cur AND c.status = 'merged' AND c.merged_into IS NOT NULL)
-    )";
+    )"
+    };
+}
+pub(super) use survivors_cte;
+
+const SURVIVORS_CTE: &str = survivors_cte!();
 
 impl Store {
     /// Every listing record with its canonical company, ordered by
