@@ -11,6 +11,7 @@ mod jobs;
 mod memberships;
 mod quality;
 mod resolution;
+mod workbench;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,11 @@ pub use quality::{
     QualityWriteOutcome, Twin,
 };
 pub use resolution::{LinkTables, MergeRecord, PairWrite};
+pub use workbench::{
+    ALL_ASSOCIATIONS, AssociationQuality, COMPLETENESS_FIELDS, DeadLetterRow, ExportRun,
+    GRADE_LETTERS, NewExportRun, NewProviderUsage, NewSignal, ProviderUsage, SignalGroup,
+    SignalGroupBy, SignalRow,
+};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
@@ -48,6 +54,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0005_resolution.sql",
         include_str!("../../schema/0005_resolution.sql"),
+    ),
+    (
+        "0007_export_log.sql",
+        include_str!("../../schema/0007_export_log.sql"),
     ),
 ];
 
