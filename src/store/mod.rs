@@ -2,6 +2,7 @@
 //! parameters; one file per aggregate.
 
 mod baselines;
+mod browse;
 mod companies;
 pub mod crawl;
 mod events;
@@ -12,6 +13,7 @@ mod memberships;
 mod quality;
 mod resolution;
 mod workbench;
+mod search_feed;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{M, Migrations};
 
 pub use baselines::{BaselineRow, BaselineWrite, DriftAlertRow, DriftAlertWrite, MonitorPage};
+pub use browse::{
+    BrowseFilter, CompanyListRow, CompanySort, PageKey, PageRequest, SMALL_SET, SortOrder,
+};
 pub use companies::CompanyFilter;
 pub use extraction::ExtractionPage;
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
@@ -36,6 +41,7 @@ pub use workbench::{
     GRADE_LETTERS, NewExportRun, NewProviderUsage, NewSignal, ProviderUsage, SignalGroup,
     SignalGroupBy, SignalRow,
 };
+pub use search_feed::{SearchFeedItem, SearchRow, SearchWatermark};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
@@ -54,6 +60,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0005_resolution.sql",
         include_str!("../../schema/0005_resolution.sql"),
+    ),
+    (
+        "0006_browse.sql",
+        include_str!("../../schema/0006_browse.sql"),
     ),
     (
         "0007_export_log.sql",
