@@ -10,6 +10,11 @@
 //! leaves out terms that are too common to block on (see
 //! [`CompanyIndex::doc_freq`]), which also keeps every query's posting lists
 //! short: candidate generation stays linear in the number of records.
+//!
+//! [`browse`] is the other index: on disk, over active companies, for the
+//! TUI's search-as-you-type.
+
+pub mod browse;
 
 use anyhow::{Context, Result};
 use tantivy::collector::TopDocs;
