@@ -55,6 +55,8 @@ pub struct Config {
     pub health: HealthSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
+    /// TUI key bindings: `[keys.<global|input|pane>] action = "key" | ["key", ...]`.
+    pub keys: crate::tui::keymap::KeysConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,10 +1,16 @@
-//! The real binary in a real terminal (tmux): the TUI draws, takes keys and
-//! quits cleanly. Skips with a message where tmux is missing (.ci/run installs it).
+//! The real binary in a real terminal (tmux): on a demo database with merge
+//! candidates, switch through all eight panes, search a company, approve a
+//! merge with `m`, export the view with `e`, quit with `q`, and check the
+//! store, the export directory and the restored terminal. Every wait is for
+//! screen content, never a fixed sleep. Skips with a message where tmux is
+//! missing (.ci/run installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use nam::store::Store;
 
 fn tmux(socket: &Path, args: &[&str]) -> std::process::Output {
     Command::new("tmux")
@@ -15,52 +21,84 @@ fn tmux(socket: &Path, args: &[&str]) -> std::process::Output {
         .expect("running tmux")
 }
 
+fn screen(socket: &Path) -> String {
+    String::from_utf8_lossy(&tmux(socket, &["capture-pane", "-p", "-t", "nam"]).stdout).into_owned()
+}
+
 /// Polls the pane until `needle` shows (bounded), returning the screen.
 fn wait_for(socket: &Path, needle: &str) -> String {
     let start = Instant::now();
     loop {
-        let out = tmux(socket, &["capture-pane", "-p", "-t", "nam"]);
-        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
-        if screen.contains(needle) {
-            return screen;
+        let s = screen(socket);
+        if s.contains(needle) {
+            return s;
         }
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {needle:?}; screen:\n{screen}"
+            "timed out waiting for {needle:?}; screen:\n{s}"
         );
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
+fn keys(socket: &Path, keys: &[&str]) {
+    let mut args = vec!["send-keys", "-t", "nam"];
+    args.extend_from_slice(keys);
+    tmux(socket, &args);
+}
+
 #[test]
-fn tui_runs_in_a_real_terminal() {
+fn workbench_runs_in_a_real_terminal() {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED: tmux is not installed");
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("nam.db");
-    let csv = home.path().join("c.csv");
-    std::fs::write(&csv, "name,website,city,state\nAcme Stamping Inc.,acme.com,Cleveland,OH\nGearco,gearco.com,Rockford,IL\n").unwrap();
+    let h = home.path();
+    let db = h.join("demo.db");
     let bin = env!("CARGO_BIN_EXE_nam");
-    let status = Command::new(bin)
+    let envs = [
+        ("HOME", h.to_path_buf()),
+        ("XDG_CONFIG_HOME", h.join("config")),
+        ("XDG_DATA_HOME", h.join("data")),
+        ("XDG_STATE_HOME", h.join("state")),
+    ];
+    let out = Command::new(bin)
         .args([
-            "import",
-            csv.to_str().unwrap(),
             "--db",
             db.to_str().unwrap(),
+            "demo",
+            "--no-tui",
+            "--no-politeness",
+            "--members",
+            "80",
         ])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .status()
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .current_dir(h)
+        .output()
         .unwrap();
-    assert!(status.success());
-    let socket = home.path().join("tmux.sock");
-    let marker = home.path().join("exited");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (pending, name) = {
+        let store = Store::open(&db).unwrap();
+        let pending = nam::resolve::review::queue(&store, None).unwrap();
+        assert!(
+            !pending.is_empty(),
+            "the demo database has no merge candidates"
+        );
+        let name = pending[0].left.name.clone();
+        (pending.len(), name)
+    };
+    let decisions_before = Store::open(&db).unwrap().decisions().unwrap().len();
+
+    let socket = h.join("tmux.sock");
+    let marker = h.join("exited");
     let cmd = format!(
-        "HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state {bin} --db {db} ; echo $? > {m}; sleep 30",
-        h = home.path().display(),
+        "cd {h} && HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state {bin} --db {db} ; echo $? > {m}; sleep 30",
+        h = h.display(),
         db = db.display(),
         m = marker.display()
     );
@@ -72,9 +110,9 @@ fn tui_runs_in_a_real_terminal() {
             "-s",
             "nam",
             "-x",
-            "100",
+            "120",
             "-y",
-            "24",
+            "32",
             &cmd,
         ],
     );
@@ -83,33 +121,74 @@ fn tui_runs_in_a_real_terminal() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let screen = wait_for(&socket, "Gearco");
-    assert!(screen.contains("Companies (2)"), "{screen}");
-    tmux(
-        &socket,
-        &["send-keys", "-t", "nam", "/", "g", "e", "a", "r"],
+    wait_for(&socket, "Companies (");
+    // All eight panes, by number.
+    for (key, needle) in [
+        ("1", " Jobs "),
+        ("2", "Companies ("),
+        ("3", " Queue "),
+        ("4", "Dead letters ("),
+        ("5", "Signals by vendor"),
+        ("6", "Quality by association"),
+        ("7", " Keys"),
+        ("8", " Exports · "),
+    ] {
+        keys(&socket, &[key]);
+        wait_for(&socket, needle);
+    }
+    // Search a company of the first pending pair.
+    keys(&socket, &["2", "/"]);
+    let word = name.split_whitespace().next().unwrap().to_string();
+    keys(&socket, &["-l", &word]);
+    wait_for(&socket, &format!("matching \"{word}\""));
+    keys(&socket, &["Enter"]);
+    // Approve the next merge with `m`.
+    keys(&socket, &["3"]);
+    wait_for(&socket, "score ");
+    keys(&socket, &["m"]);
+    wait_for(&socket, "merged #");
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.decisions().unwrap().len(), decisions_before + 1);
+    assert_eq!(
+        nam::resolve::review::queue(&store, None).unwrap().len(),
+        pending - 1
     );
-    let screen = wait_for(&socket, "Companies (1)");
-    assert!(!screen.contains("Acme Stamping"), "{screen}");
-    tmux(&socket, &["send-keys", "-t", "nam", "Enter", "Enter"]);
-    wait_for(&socket, "Company #");
-    tmux(&socket, &["send-keys", "-t", "nam", "q"]);
+    drop(store);
+    // Export the companies view (with its search) with `e`.
+    keys(&socket, &["2", "e"]);
+    wait_for(&socket, "Exported ");
+    let exports: Vec<_> = std::fs::read_dir(h.join("exports"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(
+        exports
+            .iter()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".csv"))
+    );
+    assert!(
+        exports
+            .iter()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
+    );
+    keys(&socket, &["8"]);
+    wait_for(&socket, "companies");
+    keys(&socket, &["q"]);
     let start = Instant::now();
-    while !marker.exists() {
+    while !marker.exists() || std::fs::read_to_string(&marker).unwrap().trim().is_empty() {
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "nam did not quit"
+            "nam did not quit:\n{}",
+            screen(&socket)
         );
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "0");
-    // The terminal was restored: the shell's own output is visible again on the main screen.
-    let screen =
-        String::from_utf8_lossy(&tmux(&socket, &["capture-pane", "-p", "-t", "nam"]).stdout)
-            .into_owned();
+    // The terminal was restored: the alternate screen is gone.
+    let s = screen(&socket);
     assert!(
-        !screen.contains("Companies ("),
-        "alternate screen not left:\n{screen}"
+        !s.contains("Companies ("),
+        "alternate screen not left:\n{s}"
     );
     tmux(&socket, &["kill-server"]);
 }

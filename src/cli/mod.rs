@@ -157,6 +157,15 @@ impl Env {
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.paths.db)
     }
+
+    /// What the TUI needs besides the database.
+    pub fn tui_options(&self, config: crate::config::Config) -> crate::tui::TuiOptions {
+        crate::tui::TuiOptions {
+            config,
+            config_path: Some(self.paths.config.clone()),
+            secrets: std::sync::Arc::new(Secrets::detect()),
+        }
+    }
 }
 
 /// Runs the parsed command line. `main` prints the error and sets the exit code.
@@ -164,7 +173,7 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
     match cli.command {
         None | Some(Command::Tui) => {
             let cfg = env.config()?;
-            crate::tui::run(&env.paths.db, cfg.export.out_dir.clone()).await
+            crate::tui::run(&env.paths.db, env.tui_options(cfg)).await
         }
         Some(Command::Demo(args)) => run::cmd_demo(&env, cli.db.is_some(), &args).await,
         Some(Command::Run(args)) => run::cmd_run(&env, &args).await,

@@ -236,7 +236,7 @@ pub async fn cmd_demo(env: &Env, db_given: bool, args: &DemoArgs) -> Result<()> 
         );
         return Ok(());
     }
-    crate::tui::run(&db, cfg.export.out_dir.clone()).await
+    crate::tui::run(&db, env.tui_options(cfg)).await
 }
 
 fn params_from_args(env: &Env, args: &RunArgs) -> Result<JobParams> {

@@ -11,6 +11,9 @@ use polars::prelude::{Column, CsvWriter, DataFrame, ParquetWriter, SerWriter};
 
 use crate::store::Store;
 
+mod profile;
+pub use profile::{Profile, export_companies, export_table};
+
 /// Output formats.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,

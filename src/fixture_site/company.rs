@@ -302,6 +302,35 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 impl Company {
+    /// The company as a directory lists one of its plants: another city of
+    /// the same state or province (when there is one), the plant's street,
+    /// postal code and phone. Real directories do this, and it is what
+    /// leaves a resolver genuinely unsure: same name, different place.
+    pub fn at_plant(&self, v: u64) -> Company {
+        let mut r = names::rng(v, &[0x9A, u64::from(self.id)]);
+        let others: Vec<&'static City> = CITIES
+            .iter()
+            .filter(|c| c.state == self.city.state && c.name != self.city.name)
+            .collect();
+        let mut plant = self.clone();
+        if !others.is_empty() {
+            plant.city = others[r.random_range(0..others.len())];
+        }
+        plant.street_no = r.random_range(100..9900);
+        plant.street_name = STREET_NAMES[r.random_range(0..STREET_NAMES.len())];
+        plant.suite = None;
+        if plant.city.country == "US" {
+            plant.postal = format!("{}{:02}", plant.city.postal_prefix, r.random_range(1..99));
+        }
+        plant.area = plant.city.area_codes[r.random_range(0..plant.city.area_codes.len())];
+        plant.exchange = r.random_range(201..990);
+        if plant.exchange == 555 || plant.exchange % 100 == 11 {
+            plant.exchange += 2;
+        }
+        plant.line = r.random_range(1000..9999);
+        plant
+    }
+
     pub fn website(&self) -> String {
         format!("http://www.{}/", self.domain)
     }

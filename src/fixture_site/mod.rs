@@ -297,6 +297,10 @@ impl World {
     pub(crate) fn listing_of(&self, a: usize, c: Company) -> Listing {
         let hv = names::h(self.cfg.seed, &[0x11, a as u64, u64::from(c.id)]);
         let listed_name = company::name_variant(&c, hv);
+        // One listing in PLANT_EVERY gives a plant's address and phone and
+        // no website: the pairs the review queue exists for.
+        let plant = (hv >> 52).is_multiple_of(PLANT_EVERY) && c.lookalike_of.is_none();
+        let c = if plant { c.at_plant(hv) } else { c };
         let layout = ASSOCS[a].layout;
         let sparse = matches!(layout, Layout::FreeText | Layout::AtoZ);
         let membership = [
@@ -309,13 +313,16 @@ impl World {
             company: c,
             listed_name,
             style: hv >> 8,
-            shows_website: (hv >> 40) % 10 < if sparse { 6 } else { 8 },
+            shows_website: !plant && (hv >> 40) % 10 < if sparse { 6 } else { 8 },
             shows_phone: (hv >> 44) % 10 < 8,
             shows_address: (hv >> 48) % 10 < 9,
             membership,
         }
     }
 }
+
+/// One listing in this many is of a plant (see `listing_of`).
+const PLANT_EVERY: u64 = 40;
 
 /// Alphabetical sort key: case-insensitive, ASCII-folded, "The " ignored.
 pub(crate) fn sort_key(name: &str) -> String {

@@ -150,7 +150,7 @@ fn matches(c: &Co, f: &BrowseFilter) -> bool {
 
 fn expected(cos: &[Co], f: &BrowseFilter, order: SortOrder) -> Vec<i64> {
     let mut v: Vec<&Co> = cos.iter().filter(|c| matches(c, f)).collect();
-    v.sort_by(|a, b| (sort_key(a, order.by), a.id).cmp(&(sort_key(b, order.by), b.id)));
+    v.sort_by_key(|a| (sort_key(a, order.by), a.id));
     if order.descending {
         v.reverse();
     }

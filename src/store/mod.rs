@@ -5,6 +5,7 @@ mod baselines;
 mod browse;
 mod companies;
 pub mod crawl;
+mod detail;
 mod events;
 pub mod extraction;
 mod import;
@@ -12,8 +13,8 @@ mod jobs;
 mod memberships;
 mod quality;
 mod resolution;
-mod workbench;
 mod search_feed;
+mod workbench;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use browse::{
     BrowseFilter, CompanyListRow, CompanySort, PageKey, PageRequest, SMALL_SET, SortOrder,
 };
 pub use companies::CompanyFilter;
+pub use detail::{ContactLine, EventLine};
 pub use extraction::ExtractionPage;
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
@@ -36,12 +38,12 @@ pub use quality::{
     QualityWriteOutcome, Twin,
 };
 pub use resolution::{LinkTables, MergeRecord, PairWrite};
+pub use search_feed::{SearchFeedItem, SearchRow, SearchWatermark};
 pub use workbench::{
     ALL_ASSOCIATIONS, AssociationQuality, COMPLETENESS_FIELDS, DeadLetterRow, ExportRun,
     GRADE_LETTERS, NewExportRun, NewProviderUsage, NewSignal, ProviderUsage, SignalGroup,
     SignalGroupBy, SignalRow,
 };
-pub use search_feed::{SearchFeedItem, SearchRow, SearchWatermark};
 pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
@@ -68,6 +70,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0007_export_log.sql",
         include_str!("../../schema/0007_export_log.sql"),
+    ),
+    (
+        "0008_review_queue.sql",
+        include_str!("../../schema/0008_review_queue.sql"),
     ),
 ];
 

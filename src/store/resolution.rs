@@ -97,7 +97,7 @@ fn candidate_from(r: &Row<'_>) -> rusqlite::Result<CandidateRow> {
     })
 }
 
-fn decision_from(r: &Row<'_>) -> rusqlite::Result<DecisionRow> {
+pub(super) fn decision_from(r: &Row<'_>) -> rusqlite::Result<DecisionRow> {
     let decision: String = r.get(3)?;
     let by: String = r.get(4)?;
     let features: String = r.get(7)?;
@@ -124,7 +124,7 @@ fn decision_from(r: &Row<'_>) -> rusqlite::Result<DecisionRow> {
     })
 }
 
-const DECISION_COLUMNS: &str =
+pub(super) const DECISION_COLUMNS: &str =
     "id, left_id, right_id, decision, decided_by, survivor_id, score, features,
     snapshot, decided_at, undone_at";
 

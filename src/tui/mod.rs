@@ -1,107 +1,246 @@
-//! The terminal UI: input -> `Msg` -> `App::update` -> effects run off the UI
-//! thread -> results as `Msg` -> render. One `tokio::select!`, no timed sleeps.
+//! The terminal UI: the workbench's eight panes over one store.
+//!
+//! One `tokio::select!` loop takes terminal input, answers of work run off
+//! the UI thread, pipeline events from a job this TUI started, and a
+//! throttle tick; `App::update` turns each into state changes and effects.
 
 pub mod action;
 pub mod app;
+pub mod effect;
+pub mod input;
 pub mod keymap;
 pub mod panes;
+pub mod theme;
 
 #[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use app::{App, Effect, Msg};
+use effect::{Work, WorkEnv, run_work};
 
+use crate::config::Config;
+use crate::model::{EventReceiver, PipelineEvent, RunControl, event_channel};
+use crate::pipeline::{JobParams, RunRequest};
+use crate::secrets::Secrets;
 use crate::store::Store;
-
-/// Runs one effect against the database (blocking: call from `spawn_blocking`).
-pub fn run_effect(db: &Path, export_dir: &Path, effect: Effect) -> Msg {
-    let result = (|| -> Result<Msg> {
-        match effect {
-            Effect::LoadCompanies { seq, text } => {
-                let store = Store::open_readonly(db)?;
-                Ok(Msg::CompaniesLoaded {
-                    seq,
-                    items: store.companies(&app::filter_for(&text))?,
-                })
-            }
-            Effect::LoadDetail(id) => {
-                let store = Store::open_readonly(db)?;
-                Ok(Msg::DetailLoaded(
-                    Box::new(store.company(id)?),
-                    store.memberships_of(id)?,
-                ))
-            }
-            Effect::Export => {
-                let store = Store::open_readonly(db)?;
-                let files = crate::export::export_all(
-                    &store,
-                    &[crate::export::Format::Csv, crate::export::Format::Parquet],
-                    export_dir,
-                )?;
-                Ok(Msg::Exported(files))
-            }
-        }
-    })();
-    result.unwrap_or_else(|e| Msg::Failed(format!("{e:#}")))
-}
 
 /// Restores the terminal when dropped, on every exit path.
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
         ratatui::restore();
     }
 }
 
+/// Everything `run` needs besides the database.
+pub struct TuiOptions {
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub secrets: Arc<Secrets>,
+}
+
+/// The request a `StartJob` effect turns into: a new job takes the
+/// parameters of the newest job on this database (so a demo database keeps
+/// crawling its loopback world) or, on a fresh one, the configured
+/// associations; the form's choices go over them.
+pub fn job_request(
+    db: &Path,
+    opts: &TuiOptions,
+    spec: &panes::jobs::JobSpec,
+) -> Result<RunRequest> {
+    let store = Store::open_readonly(db)?;
+    let newest = store.jobs(1)?.into_iter().next();
+    let mut params = match &newest {
+        Some(job) => JobParams::from_json(&job.params)?,
+        None => JobParams {
+            associations: crate::pipeline::select_associations(&opts.config, &[])?,
+            ..Default::default()
+        },
+    };
+    if spec.resume.is_none() {
+        if !spec.associations.is_empty() {
+            let all = if newest.is_some() {
+                params.associations.clone()
+            } else {
+                crate::pipeline::select_associations(&opts.config, &[])?
+            };
+            params.associations = all
+                .into_iter()
+                .filter(|a| {
+                    spec.associations
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&a.code))
+                })
+                .collect();
+            if params.associations.is_empty() {
+                anyhow::bail!(
+                    "no association matches {}; the job's list has {}",
+                    spec.associations.join(", "),
+                    params_codes(&newest)
+                );
+            }
+        }
+        params.force_full = spec.force_full;
+        params.max_pages = spec.max_pages;
+    }
+    Ok(RunRequest {
+        db: db.to_path_buf(),
+        kind: "tui".into(),
+        mode: spec.mode,
+        params,
+        dry_run: false,
+        resume: spec.resume,
+        config_path: opts.config_path.clone(),
+    })
+}
+
+fn params_codes(job: &Option<crate::store::JobRow>) -> String {
+    job.as_ref()
+        .and_then(|j| JobParams::from_json(&j.params).ok())
+        .map(|p| {
+            p.associations
+                .iter()
+                .map(|a| a.code.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|| "the configured associations".into())
+}
+
 /// Opens the TUI on `db` until the user quits.
-pub async fn run(db: &Path, export_dir: PathBuf) -> Result<()> {
-    // Create/migrate first so readers find the schema.
-    drop(Store::open(db)?);
+pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
+    // Create/migrate first so readers find the schema; mark jobs whose
+    // process died as interrupted so one key resumes them.
+    {
+        let store = Store::open(db)?;
+        store.mark_interrupted_jobs()?;
+    }
+    let keymap = keymap::KeyMap::with_overrides(&opts.config.keys)?;
+    let env = WorkEnv::new(db, &opts.config.export.out_dir, opts.secrets.clone());
+    // The search index catches up in the background; searches wait for it.
+    {
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = env.refresh_search() {
+                tracing::warn!("search index: {e:#}");
+            }
+        });
+    }
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
     let _guard = TerminalGuard;
-    let mut app = App::new(db.display().to_string(), export_dir.clone());
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    // ratatui's hook restores the screen on a panic; mouse capture goes first.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let mut app = App::new(db.display().to_string(), keymap);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let spawn = |effects: Vec<Effect>| {
-        for effect in effects {
-            let tx = tx.clone();
-            let db = db.to_path_buf();
-            let out = export_dir.clone();
-            tokio::task::spawn_blocking(move || {
-                let _ = tx.send(run_effect(&db, &out, effect));
-            });
-        }
-    };
-    spawn(app.start());
+    let mut events: Option<EventReceiver> = None;
+    let mut job_tasks = tokio::task::JoinSet::new();
     let size = terminal.size()?;
-    app.update(Msg::Resized { rows: size.height });
+    app.update(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    let first = app.start();
+    let mut pending = first;
     let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
+        for effect in std::mem::take(&mut pending) {
+            if let Work::StartJob(spec) = &effect.work {
+                match job_request(db, &opts, spec) {
+                    Ok(req) => {
+                        let (etx, erx) = event_channel(1024);
+                        events = Some(erx);
+                        let cfg = opts.config.clone();
+                        let env = env.clone();
+                        job_tasks.spawn(async move {
+                            let r = crate::pipeline::run(&cfg, req, etx, RunControl::new()).await;
+                            // New companies become searchable.
+                            let _ = tokio::task::spawn_blocking(move || env.refresh_search()).await;
+                            r.map(|s| s.job_id)
+                        });
+                    }
+                    Err(e) => pending.extend(app.update(done(&effect, Err(format!("{e:#}"))))),
+                }
+                continue;
+            }
+            spawn_work(&env, &tx, effect);
+        }
         terminal.draw(|f| app.render(f))?;
+        if app.should_quit {
+            break;
+        }
         let msg = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => app.key_to_msg(&key),
-                Some(Ok(Event::Resize(_, rows))) => Some(Msg::Resized { rows }),
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Some(Msg::Key(key)),
+                Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
+                Some(Ok(Event::Resize(width, height))) => Some(Msg::Resize { width, height }),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
                 None => break,
             },
             Some(msg) = rx.recv() => Some(msg),
+            ev = next_event(&mut events) => match ev {
+                Some(ev) => Some(Msg::Event(ev)),
+                None => { events = None; None }
+            },
+            Some(joined) = job_tasks.join_next() => match joined {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(Msg::Event(PipelineEvent::Warning { job_id: None, message: format!("job failed: {e:#}") })),
+                Err(e) => Some(Msg::Event(PipelineEvent::Warning { job_id: None, message: format!("job task: {e}") })),
+            },
+            _ = tick.tick() => Some(Msg::Tick),
         };
         if let Some(msg) = msg {
-            let effects = app.update(msg);
-            spawn(effects);
-        }
-        if app.should_quit {
-            break;
+            pending.extend(app.update(msg));
         }
     }
+    // A job this TUI started is asked to stop at its next checkpoint; it
+    // resumes with `nam run --resume ID` or `R` in the Jobs pane.
+    if let Some((id, _)) = app.running_job {
+        let _ = crate::pipeline::control_job(db, id, crate::store::JobControl::Cancel);
+        while job_tasks.join_next().await.is_some() {}
+    }
     Ok(())
+}
+
+async fn next_event(rx: &mut Option<EventReceiver>) -> Option<PipelineEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn done(effect: &Effect, result: Result<effect::Loaded, String>) -> Msg {
+    Msg::Done {
+        target: effect.target,
+        slot: effect.slot,
+        seq: effect.seq,
+        result,
+    }
+}
+
+fn spawn_work(env: &WorkEnv, tx: &mpsc::UnboundedSender<Msg>, effect: Effect) {
+    let env = env.clone();
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = run_work(&env, effect.work.clone()).map_err(|e| format!("{e:#}"));
+        let _ = tx.send(done(&effect, result));
+    });
 }

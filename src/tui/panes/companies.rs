@@ -1,164 +1,493 @@
-//! The company list with its filter line.
+//! Companies: a keyset-paged table over every company (never all rows in
+//! memory), sorting, filters, search-as-you-type through the tantivy index,
+//! and the detail view of one company.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::Ctx;
-use crate::model::Company;
+use super::detail::DetailView;
+use super::{Ctx, ExportView, Fx, Pane, PaneId, move_selection};
+use crate::store::{BrowseFilter, CompanyListRow, CompanySort, SortOrder};
 use crate::tui::action::Action;
+use crate::tui::effect::{Loaded, PageAt, Slot, Work};
+use crate::tui::input::TextInput;
 
-#[derive(Debug, Default)]
-pub struct CompaniesPane {
-    pub items: Vec<Company>,
-    pub selected: usize,
-    /// The applied filter text.
-    pub filter: String,
-    /// `Some` while the user is typing a filter.
-    pub editing: Option<String>,
-    pub loaded: bool,
+/// Rows per page fetched from the store.
+pub const PAGE: usize = 200;
+/// Rows kept in memory at most; older pages are dropped as the user scrolls.
+pub const WINDOW: usize = 3 * PAGE;
+
+/// What the table shows: search text, filters and order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompanyQuery {
+    pub search: String,
+    pub filter: BrowseFilter,
+    pub order: SortOrder,
 }
 
-/// What a key press in the list may ask the app to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListOutcome {
-    None,
-    /// The filter changed: reload.
-    Reload,
-    /// Open this company.
-    Open(i64),
+impl CompanyQuery {
+    /// One line for titles and the export log.
+    pub fn describe(&self) -> String {
+        let f = &self.filter;
+        let mut parts = Vec::new();
+        if !self.search.is_empty() {
+            parts.push(format!("matching \"{}\"", self.search));
+        }
+        for (name, v) in [
+            ("assoc", &f.association),
+            ("grade", &f.grade),
+            ("state", &f.state),
+            ("tech", &f.technology),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{name}={v}"));
+            }
+        }
+        match f.has_contacts {
+            Some(true) => parts.push("with contacts".into()),
+            Some(false) => parts.push("without contacts".into()),
+            None => {}
+        }
+        parts.join(" · ")
+    }
+}
+
+/// The filter a prompt is editing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Search,
+    Association,
+    Grade,
+    State,
+    Technology,
+}
+
+#[derive(Default)]
+pub struct CompaniesPane {
+    pub query: CompanyQuery,
+    pub rows: Vec<CompanyListRow>,
+    pub selected: usize,
+    /// The window starts at the first row of the whole list.
+    pub at_start: bool,
+    /// The window ends at the last row of the whole list.
+    pub at_end: bool,
+    pub count: Option<i64>,
+    pub loaded: bool,
+    /// A page fetch is on its way (do not ask twice).
+    fetching: bool,
+    pub error: Option<String>,
+    prompt: Option<(Prompt, TextInput)>,
+    /// The search text before `/`, restored by esc.
+    search_before: String,
+    pub detail: Option<DetailView>,
 }
 
 impl CompaniesPane {
-    pub fn selected_company(&self) -> Option<&Company> {
-        self.items.get(self.selected)
+    pub fn selected_row(&self) -> Option<&CompanyListRow> {
+        self.rows.get(self.selected)
     }
 
-    pub fn set_items(&mut self, items: Vec<Company>) {
-        // Keep the same company selected across reloads when it is still there.
-        let keep = self.selected_company().map(|c| c.id);
-        self.items = items;
-        self.loaded = true;
-        self.selected = keep
-            .and_then(|id| self.items.iter().position(|c| c.id == id))
-            .unwrap_or(0)
-            .min(self.items.len().saturating_sub(1));
+    fn reload(&mut self, fx: &mut Fx) {
+        self.fetching = true;
+        self.count = None;
+        fx.query(
+            Slot::Main,
+            Work::Companies {
+                query: self.query.clone(),
+                page: PageAt::First,
+                limit: PAGE,
+            },
+        );
+        fx.query(Slot::Count, Work::CompanyCount(self.query.clone()));
     }
 
-    pub fn update(&mut self, action: Action, page: usize) -> ListOutcome {
-        let last = self.items.len().saturating_sub(1);
+    fn fetch(&mut self, page: PageAt, fx: &mut Fx) {
+        if self.fetching {
+            return;
+        }
+        self.fetching = true;
+        fx.query(
+            Slot::Main,
+            Work::Companies {
+                query: self.query.clone(),
+                page,
+                limit: PAGE,
+            },
+        );
+    }
+
+    /// Keeps the window bounded after a page came in at one end.
+    fn trim(&mut self, appended: bool) {
+        if self.rows.len() <= WINDOW {
+            return;
+        }
+        let extra = self.rows.len() - WINDOW;
+        if appended {
+            self.rows.drain(..extra);
+            self.selected = self.selected.saturating_sub(extra);
+            self.at_start = false;
+        } else {
+            self.rows.truncate(WINDOW);
+            self.selected = self.selected.min(WINDOW - 1);
+            self.at_end = false;
+        }
+    }
+
+    fn on_move(&mut self, action: Action, fx: &mut Fx) {
+        let page = fx.page_rows;
         match action {
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::PageDown => self.selected = (self.selected + page.max(1)).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page.max(1)),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::Open => {
-                if let Some(c) = self.selected_company() {
-                    return ListOutcome::Open(c.id);
+            Action::Top if !self.at_start => return self.fetch(PageAt::First, fx),
+            Action::Bottom if !self.at_end => return self.fetch(PageAt::Last, fx),
+            Action::Up | Action::PageUp if self.selected == 0 && !self.at_start => {
+                if let Some(first) = self.rows.first() {
+                    let key = first.key(self.query.order.by);
+                    return self.fetch(PageAt::Before(key), fx);
                 }
-            }
-            Action::Filter => self.editing = Some(self.filter.clone()),
-            Action::Back if !self.filter.is_empty() => {
-                self.filter.clear();
-                return ListOutcome::Reload;
             }
             _ => {}
         }
-        ListOutcome::None
+        move_selection(&mut self.selected, self.rows.len(), action, page);
+        // Near the end of the window: fetch the next page ahead of the cursor.
+        if !self.at_end
+            && self.selected + page >= self.rows.len()
+            && let Some(last) = self.rows.last()
+        {
+            let key = last.key(self.query.order.by);
+            self.fetch(PageAt::After(key), fx);
+        }
     }
 
-    /// Typing into the filter line. Every edit reloads, so the list follows the typing.
-    pub fn edit_filter(&mut self, edit: FilterEdit) -> ListOutcome {
-        let Some(text) = self.editing.as_mut() else {
-            return ListOutcome::None;
+    fn open_prompt(&mut self, prompt: Prompt) {
+        let f = &self.query.filter;
+        let (label, current) = match prompt {
+            Prompt::Search => {
+                self.search_before = self.query.search.clone();
+                ("/", Some(self.query.search.clone()))
+            }
+            Prompt::Association => ("association code: ", f.association.clone()),
+            Prompt::Grade => ("grade (A–F): ", f.grade.clone()),
+            Prompt::State => ("state: ", f.state.clone()),
+            Prompt::Technology => ("technology (vendor or product): ", f.technology.clone()),
         };
-        match edit {
-            FilterEdit::Char(c) => text.push(c),
-            FilterEdit::Backspace => {
-                text.pop();
+        self.prompt = Some((
+            prompt,
+            TextInput::new(label).with_text(current.unwrap_or_default()),
+        ));
+    }
+
+    fn title(&self) -> String {
+        let count = match self.count {
+            Some(n) => n.to_string(),
+            None => "…".into(),
+        };
+        let by = match self.query.order.by {
+            CompanySort::Name => "name",
+            CompanySort::Grade => "grade",
+            CompanySort::State => "state",
+            CompanySort::Updated => "updated",
+        };
+        let arrow = if self.query.order.descending {
+            "↓"
+        } else {
+            "↑"
+        };
+        let desc = self.query.describe();
+        let filters = if desc.is_empty() {
+            String::new()
+        } else {
+            format!(" · {desc}")
+        };
+        format!(" Companies ({count}) · by {by} {arrow}{filters} ")
+    }
+}
+
+fn next_sort(s: CompanySort) -> CompanySort {
+    match s {
+        CompanySort::Name => CompanySort::Grade,
+        CompanySort::Grade => CompanySort::State,
+        CompanySort::State => CompanySort::Updated,
+        CompanySort::Updated => CompanySort::Name,
+    }
+}
+
+fn none_if_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl Pane for CompaniesPane {
+    fn id(&self) -> PaneId {
+        PaneId::Companies
+    }
+
+    fn refresh(&mut self, fx: &mut Fx) {
+        self.fetching = false;
+        self.reload(fx);
+        if let Some(d) = &self.detail {
+            fx.query(Slot::Detail, Work::CompanyDetail(d.id));
+        }
+    }
+
+    fn update(&mut self, action: Action, fx: &mut Fx) {
+        if let Some(detail) = self.detail.as_mut() {
+            if action == Action::Back {
+                self.detail = None;
+            } else {
+                detail.update(action, fx.page_rows);
             }
-            FilterEdit::Accept => {
-                self.editing = None;
-                return ListOutcome::None;
+            return;
+        }
+        match action {
+            Action::Open => {
+                if let Some(row) = self.selected_row() {
+                    let id = row.id;
+                    self.open_company(id, fx);
+                }
             }
-            FilterEdit::Cancel => {
-                self.editing = None;
-                self.filter.clear();
-                self.selected = 0;
-                return ListOutcome::Reload;
+            Action::Search => self.open_prompt(Prompt::Search),
+            Action::FilterAssociation => self.open_prompt(Prompt::Association),
+            Action::FilterGrade => self.open_prompt(Prompt::Grade),
+            Action::FilterState => self.open_prompt(Prompt::State),
+            Action::FilterTechnology => self.open_prompt(Prompt::Technology),
+            Action::ToggleHasContacts => {
+                self.query.filter.has_contacts = match self.query.filter.has_contacts {
+                    None => Some(true),
+                    Some(true) => Some(false),
+                    Some(false) => None,
+                };
+                self.reload(fx);
+            }
+            Action::Sort => {
+                self.query.order.by = next_sort(self.query.order.by);
+                self.reload(fx);
+            }
+            Action::ReverseSort => {
+                self.query.order.descending = !self.query.order.descending;
+                self.reload(fx);
+            }
+            Action::ClearFilters | Action::Back => {
+                if self.query != CompanyQuery::default() {
+                    self.query = CompanyQuery {
+                        order: self.query.order,
+                        ..Default::default()
+                    };
+                    self.reload(fx);
+                }
+            }
+            other => self.on_move(other, fx),
+        }
+    }
+
+    fn loaded(&mut self, data: Loaded, _fx: &mut Fx) {
+        match data {
+            Loaded::Companies(page) => {
+                self.fetching = false;
+                self.loaded = true;
+                self.error = None;
+                let n = page.rows.len();
+                match page.page {
+                    PageAt::First => {
+                        let keep = self.selected_row().map(|r| r.id);
+                        self.rows = page.rows;
+                        self.at_start = true;
+                        self.at_end = !page.full;
+                        self.selected = keep
+                            .and_then(|id| self.rows.iter().position(|r| r.id == id))
+                            .unwrap_or(0);
+                    }
+                    PageAt::Last => {
+                        self.rows = page.rows;
+                        self.at_end = true;
+                        self.at_start = !page.full;
+                        self.selected = n.saturating_sub(1);
+                    }
+                    PageAt::After(_) => {
+                        self.rows.extend(page.rows);
+                        self.at_end = !page.full;
+                        self.trim(true);
+                    }
+                    PageAt::Before(_) => {
+                        let mut rows = page.rows;
+                        rows.append(&mut self.rows);
+                        self.rows = rows;
+                        self.selected += n;
+                        // The cursor was on the first row and moved up one.
+                        self.selected = self.selected.saturating_sub(1);
+                        self.at_start = !page.full;
+                        self.trim(false);
+                    }
+                }
+                self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+            }
+            Loaded::Count(n) => self.count = Some(n),
+            Loaded::Detail(d) => {
+                if let Some(view) = self.detail.as_mut() {
+                    view.show(*d);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        self.fetching = false;
+        match (slot, self.detail.as_mut()) {
+            (Slot::Detail, Some(view)) => view.error = Some(error),
+            _ => {
+                self.loaded = true;
+                self.error = Some(error.clone());
+                fx.status(format!("Error: {error}"));
             }
         }
-        self.filter = text.clone();
-        self.selected = 0;
-        ListOutcome::Reload
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, _ctx: &Ctx) {
-        let title = if self.filter.is_empty() {
-            format!(" Companies ({}) ", self.items.len())
-        } else {
-            format!(
-                " Companies ({}) matching \"{}\" ",
-                self.items.len(),
-                self.filter
-            )
+    fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {
+        use crate::model::PipelineEvent as E;
+        matches!(ev, E::PhaseFinished { .. } | E::JobFinished { .. })
+    }
+
+    fn input(&self) -> Option<&TextInput> {
+        self.prompt.as_ref().map(|(_, i)| i)
+    }
+
+    fn input_mut(&mut self) -> Option<&mut TextInput> {
+        self.prompt.as_mut().map(|(_, i)| i)
+    }
+
+    fn input_changed(&mut self, fx: &mut Fx) {
+        // Search follows the typing; other filters apply on enter.
+        if let Some((Prompt::Search, input)) = &self.prompt {
+            self.query.search = input.text.clone();
+            self.fetching = false;
+            self.reload(fx);
+        }
+    }
+
+    fn input_finished(&mut self, accepted: bool, fx: &mut Fx) {
+        let Some((prompt, input)) = self.prompt.take() else {
+            return;
         };
-        let block = Block::default().borders(Borders::ALL).title(title);
-        if self.loaded && self.items.is_empty() {
-            let msg = if self.filter.is_empty() {
-                "No companies yet. Run `nam demo` or `nam run` to crawl, or `nam import FILE.csv`."
+        let f = &mut self.query.filter;
+        match (prompt, accepted) {
+            (Prompt::Search, true) => return,
+            (Prompt::Search, false) => {
+                if self.query.search == self.search_before {
+                    return;
+                }
+                self.query.search = std::mem::take(&mut self.search_before);
+            }
+            (_, false) => return,
+            (Prompt::Association, true) => {
+                f.association = none_if_empty(&input.text).map(|s| s.to_ascii_uppercase())
+            }
+            (Prompt::Grade, true) => {
+                f.grade = none_if_empty(&input.text).map(|s| s.to_ascii_uppercase())
+            }
+            (Prompt::State, true) => {
+                f.state = none_if_empty(&input.text).map(|s| s.to_ascii_uppercase())
+            }
+            (Prompt::Technology, true) => f.technology = none_if_empty(&input.text),
+        }
+        self.fetching = false;
+        self.reload(fx);
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        if self.detail.is_some() {
+            return;
+        }
+        // Border and header take the first two lines.
+        let Some(line) = usize::from(row).checked_sub(2) else {
+            return;
+        };
+        let offset = self.selected.saturating_sub(fx.page_rows.saturating_sub(1));
+        let target = offset + line;
+        if target < self.rows.len() {
+            if target == self.selected {
+                self.update(Action::Open, fx);
             } else {
-                "No company matches the filter. Esc clears it."
+                self.selected = target;
+            }
+        }
+    }
+
+    fn open_company(&mut self, id: i64, fx: &mut Fx) {
+        self.detail = Some(DetailView::new(id));
+        fx.query(Slot::Detail, Work::CompanyDetail(id));
+    }
+
+    fn export_view(&self) -> Option<ExportView> {
+        Some(ExportView::Companies(self.query.clone()))
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        if let Some(d) = &self.detail {
+            return d.render(frame, area, ctx);
+        }
+        let t = ctx.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(self.title(), t.title));
+        if let Some(e) = &self.error {
+            let p = Paragraph::new(vec![
+                Line::from(Span::styled("Could not load companies", t.bad)),
+                Line::from(e.clone()),
+                Line::from("r retries.").style(t.dim),
+            ]);
+            frame.render_widget(p.block(block), area);
+            return;
+        }
+        if !self.loaded {
+            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+            return;
+        }
+        if self.rows.is_empty() {
+            let msg = if self.query == CompanyQuery::default()
+                || self.query
+                    == (CompanyQuery {
+                        order: self.query.order,
+                        ..Default::default()
+                    }) {
+                "No companies yet. Start a job in the Jobs pane (1, then n), or run `nam demo` or `nam import FILE.csv`."
+            } else {
+                "No company matches. x clears the filters."
             };
             frame.render_widget(Paragraph::new(msg).block(block), area);
             return;
         }
-        let header = Row::new(["Name", "Domain", "City", "St", "Associations"])
-            .style(Style::default().add_modifier(Modifier::BOLD));
-        let rows = self.items.iter().map(|c| {
+        let header =
+            Row::new(["Name", "Domain", "City", "St", "Gr", "Associations"]).style(t.header);
+        let rows = self.rows.iter().map(|c| {
             Row::new(vec![
                 Cell::from(c.name.clone()),
                 Cell::from(c.domain.clone().unwrap_or_default()),
                 Cell::from(c.city.clone().unwrap_or_default()),
                 Cell::from(c.state.clone().unwrap_or_default()),
+                Cell::from(Span::styled(
+                    c.quality_grade.clone().unwrap_or_else(|| "·".into()),
+                    t.grade(c.quality_grade.as_deref()),
+                )),
                 Cell::from(c.associations.join(" ")),
             ])
         });
         let table = Table::new(
             rows,
             [
-                Constraint::Percentage(34),
-                Constraint::Percentage(24),
-                Constraint::Percentage(18),
+                Constraint::Percentage(32),
+                Constraint::Percentage(22),
+                Constraint::Percentage(16),
+                Constraint::Length(3),
                 Constraint::Length(3),
                 Constraint::Fill(1),
             ],
         )
         .header(header)
         .block(block)
-        .row_highlight_style(Style::default().reversed())
+        .row_highlight_style(t.selected)
         .highlight_symbol("▶ ");
         let mut state = TableState::default().with_selected(Some(self.selected));
         frame.render_stateful_widget(table, area, &mut state);
     }
-
-    /// The filter prompt line, while editing.
-    pub fn filter_line(&self) -> Option<Line<'static>> {
-        self.editing
-            .as_ref()
-            .map(|t| Line::from(format!("/{t}▏  (⏎ keep, esc clear)")))
-    }
-}
-
-/// Keys while the filter line has focus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterEdit {
-    Char(char),
-    Backspace,
-    Accept,
-    Cancel,
 }

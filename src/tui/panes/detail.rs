@@ -1,27 +1,37 @@
-//! One company in full: fields with provenance, and every listing it came from.
+//! One company in full: every field with its provenance, the listings it
+//! came from, contacts, events, competitor signals and merge history.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Ctx;
-use crate::model::{Company, MemberRecord};
 use crate::tui::action::Action;
+use crate::tui::effect::CompanyDetail;
 
-#[derive(Debug, Default)]
-pub struct DetailPane {
-    pub company: Option<Company>,
-    pub memberships: Vec<MemberRecord>,
+#[derive(Debug)]
+pub struct DetailView {
+    pub id: i64,
+    pub detail: Option<CompanyDetail>,
+    pub error: Option<String>,
     pub scroll: u16,
 }
 
-impl DetailPane {
-    pub fn show(&mut self, company: Option<Company>, memberships: Vec<MemberRecord>) {
-        self.company = company;
-        self.memberships = memberships;
-        self.scroll = 0;
+impl DetailView {
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            detail: None,
+            error: None,
+            scroll: 0,
+        }
+    }
+
+    pub fn show(&mut self, detail: CompanyDetail) {
+        self.detail = Some(detail);
+        self.error = None;
     }
 
     pub fn update(&mut self, action: Action, page: usize) {
@@ -36,33 +46,40 @@ impl DetailPane {
         }
     }
 
-    fn lines(&self) -> Vec<Line<'static>> {
-        let Some(c) = &self.company else {
+    fn lines(&self, ctx: &Ctx) -> Vec<Line<'static>> {
+        let t = ctx.theme;
+        if let Some(e) = &self.error {
+            return vec![
+                Line::from(Span::styled("Could not load this company", t.bad)),
+                Line::from(e.clone()),
+            ];
+        }
+        let Some(d) = &self.detail else {
             return vec![Line::from("Loading…")];
         };
-        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let c = &d.company;
         let mut lines = vec![
-            Line::from(Span::styled(c.name.clone(), bold)),
+            Line::from(vec![
+                Span::styled(c.name.clone(), t.title),
+                Span::raw(format!(
+                    "   grade {} · score {}",
+                    c.quality_grade.as_deref().unwrap_or("—"),
+                    c.quality_score
+                        .map(|s| format!("{s:.0}"))
+                        .unwrap_or_else(|| "—".into())
+                )),
+            ]),
             Line::from(""),
         ];
-        let address = [
-            c.street.clone(),
-            c.city.clone(),
-            match (&c.state, &c.postal_code) {
-                (Some(s), Some(z)) => Some(format!("{s} {z}")),
-                (s, z) => s.clone().or_else(|| z.clone()),
-            },
-            c.country.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        let fields: [(&str, &str, Option<String>); 6] = [
+        let fields: [(&str, &str, Option<String>); 12] = [
             ("Website", "website", c.website.clone()),
             ("Domain", "domain", c.domain.clone()),
             ("Phone", "phone", c.phone.clone()),
-            ("Address", "city", (!address.is_empty()).then_some(address)),
+            ("Street", "street", c.street.clone()),
+            ("City", "city", c.city.clone()),
+            ("State", "state", c.state.clone()),
+            ("Postal", "postal_code", c.postal_code.clone()),
+            ("Country", "country", c.country.clone()),
             (
                 "Employees",
                 "employee_count",
@@ -73,39 +90,43 @@ impl DetailPane {
                 "founded_year",
                 c.founded_year.map(|n| n.to_string()),
             ),
+            ("Industry", "industry", c.industry.clone()),
+            ("Updated", "updated_at", Some(c.updated_at.clone())),
         ];
         for (label, key, value) in fields {
-            let value = value.unwrap_or_else(|| "—".into());
             let mut spans = vec![
-                Span::styled(format!("{label:<10} "), bold),
-                Span::raw(value),
+                Span::styled(format!("{label:<10} "), t.title),
+                Span::raw(value.unwrap_or_else(|| "—".into())),
             ];
             if let Some(p) = c.provenance.get(key) {
-                spans.push(
-                    Span::raw(format!(
-                        "   ({} · {:.0}% · {})",
+                spans.push(Span::styled(
+                    format!(
+                        "   ← {} · {:.0}% · {}",
                         p.extractor,
                         p.confidence * 100.0,
                         p.source_url
-                    ))
-                    .dim(),
-                );
+                    ),
+                    t.dim,
+                ));
             }
             lines.push(Line::from(spans));
         }
+        let section = |title: String| Line::from(Span::styled(title, t.header));
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            format!("Listed by {} association record(s)", self.memberships.len()),
-            bold,
-        )));
-        for m in &self.memberships {
+        lines.push(section(format!("Listings ({})", d.memberships.len())));
+        for m in &d.memberships {
             let place = [m.city.as_deref(), m.state.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", ");
+            let ext = m
+                .external_id
+                .as_deref()
+                .map(|e| format!(" [id {e}]"))
+                .unwrap_or_default();
             lines.push(Line::from(format!(
-                "  {:<6} {}{}",
+                "  {:<6} {}{}{ext}",
                 m.association,
                 m.name,
                 if place.is_empty() {
@@ -114,27 +135,81 @@ impl DetailPane {
                     format!(" — {place}")
                 }
             )));
-            lines.push(Line::from(
-                Span::raw(format!(
+            lines.push(Line::from(Span::styled(
+                format!(
                     "         {} · {} · {:.0}%",
                     m.source_url,
                     m.extractor,
                     m.confidence * 100.0
-                ))
-                .dim(),
-            ));
+                ),
+                t.dim,
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(section(format!("Contacts ({})", d.contacts.len())));
+        for k in &d.contacts {
+            let bits: Vec<&str> = [k.title.as_deref(), k.email.as_deref(), k.phone.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            lines.push(Line::from(format!(
+                "  {} — {}",
+                k.full_name,
+                bits.join(" · ")
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(section(format!("Events ({})", d.events.len())));
+        for e in &d.events {
+            lines.push(Line::from(format!(
+                "  {} {} as {}{}",
+                e.start_date.as_deref().unwrap_or(""),
+                e.event,
+                e.role,
+                e.detail
+                    .as_deref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default()
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(section(format!("Signals ({})", d.signals.len())));
+        for s in &d.signals {
+            lines.push(Line::from(format!(
+                "  {} {} — {} ({:.0}%) {}",
+                s.vendor,
+                s.product.as_deref().unwrap_or(""),
+                s.signal_type,
+                s.confidence * 100.0,
+                s.source_url
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(section(format!("Merge history ({})", d.decisions.len())));
+        for h in &d.decisions {
+            let undone = if h.undone_at.is_some() {
+                " (undone)"
+            } else {
+                ""
+            };
+            lines.push(Line::from(format!(
+                "  #{} {} #{} and #{} by {}{} · {}{undone}",
+                h.id,
+                h.decision,
+                h.left_id,
+                h.right_id,
+                h.decided_by,
+                h.score.map(|s| format!(" at {s:.2}")).unwrap_or_default(),
+                h.decided_at
+            )));
         }
         lines
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, _ctx: &Ctx) {
-        let title = self
-            .company
-            .as_ref()
-            .map(|c| format!(" Company #{} ", c.id))
-            .unwrap_or_else(|| " Company ".into());
-        let p = Paragraph::new(self.lines())
-            .block(Block::default().borders(Borders::ALL).title(title))
+    pub fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let title = format!(" Company #{} · esc back ", self.id);
+        let p = Paragraph::new(self.lines(ctx))
+            .block(Block::default().borders(Borders::ALL).title(title.bold()))
             .wrap(Wrap { trim: false })
             .scroll((self.scroll, 0));
         frame.render_widget(p, area);

@@ -1,0 +1,573 @@
+//! Work the app asks for and its answers. Panes describe work as [`Work`];
+//! the loop runs it off the UI thread with [`run_work`] and hands back a
+//! [`Loaded`]. Every piece of work is tagged with a sequence number and a
+//! [`Slot`]; an answer to a query older than the latest one for its slot is
+//! dropped, so a slow result never overwrites a newer one.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+
+use super::panes::ExportView;
+use super::panes::companies::CompanyQuery;
+use super::panes::jobs::JobSpec;
+use crate::export::{ExportedFile, Profile};
+use crate::model::{Company, DecisionKind, DecisionRow, MemberRecord};
+use crate::resolve::review::{self, ReviewItem};
+use crate::search::browse::CompanySearch;
+use crate::secrets::Secrets;
+use crate::store::{
+    AssociationQuality, CompanyListRow, ContactLine, DeadLetterRow, DriftAlertRow, EventLine,
+    ExportRun, JobControl, JobRow, NewExportRun, PageKey, PhaseRow, ProviderUsage, SignalGroup,
+    SignalGroupBy, SignalRow, Store,
+};
+
+/// Which answer an answer replaces. Queries in the same slot of a pane
+/// supersede each other; writes are always delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Main,
+    Detail,
+    Side,
+    Count,
+    Write,
+}
+
+impl Slot {
+    pub fn is_query(self) -> bool {
+        self != Slot::Write
+    }
+}
+
+/// A secret typed by the analyst: never printed, not even in debug output.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Which page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageAt {
+    First,
+    Last,
+    After(PageKey),
+    Before(PageKey),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// The status bar's counts.
+    StatusCounts,
+    Jobs {
+        selected: Option<i64>,
+    },
+    ControlJob {
+        job_id: i64,
+        control: JobControl,
+    },
+    /// Started by the loop itself (it owns the pipeline's event channel).
+    StartJob(Box<JobSpec>),
+    Companies {
+        query: CompanyQuery,
+        page: PageAt,
+        limit: usize,
+    },
+    CompanyCount(CompanyQuery),
+    CompanyDetail(i64),
+    ReviewNext,
+    Decide {
+        kind: DecisionKind,
+        left: i64,
+        right: i64,
+    },
+    UndoLast,
+    AcceptAbove(f64),
+    DeadLetters,
+    RetryDeadLetter(i64),
+    RetryAllDeadLetters,
+    DiscardDeadLetter(i64),
+    SignalGroups(SignalGroupBy),
+    Signals {
+        by: SignalGroupBy,
+        key: String,
+    },
+    Quality,
+    Keys,
+    SetKey {
+        provider: String,
+        secret: Secret,
+    },
+    DeleteKey(String),
+    Exports,
+    Export {
+        view: ExportView,
+        profile: Profile,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsData {
+    pub jobs: Vec<JobRow>,
+    pub phases: Vec<PhaseRow>,
+    pub drift: Vec<DriftAlertRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompanyPage {
+    pub page: PageAt,
+    pub rows: Vec<CompanyListRow>,
+    /// The page came back full: there may be more in its direction.
+    pub full: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompanyDetail {
+    pub company: Company,
+    pub memberships: Vec<MemberRecord>,
+    pub contacts: Vec<ContactLine>,
+    pub events: Vec<EventLine>,
+    pub signals: Vec<SignalRow>,
+    pub decisions: Vec<DecisionRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewData {
+    pub item: Option<ReviewItem>,
+    pub pending: i64,
+    pub decided: i64,
+    pub last: Option<DecisionRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QualityData {
+    pub associations: Vec<AssociationQuality>,
+    pub providers: Vec<ProviderUsage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeysData {
+    pub backend: String,
+    /// Provider, masked key and where it was found.
+    pub keys: Vec<(String, Option<(String, String)>)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    StatusCounts(super::app::Counts),
+    Jobs(JobsData),
+    Companies(CompanyPage),
+    Count(i64),
+    Detail(Box<CompanyDetail>),
+    Review(Box<ReviewData>),
+    DeadLetters(Vec<DeadLetterRow>),
+    SignalGroups(Vec<SignalGroup>),
+    Signals(Vec<SignalRow>),
+    Quality(QualityData),
+    Keys(KeysData),
+    Exports(Vec<ExportRun>),
+    Exported(Vec<ExportedFile>),
+    /// A change went through; what to tell the analyst.
+    Done(String),
+}
+
+/// What running work needs: the database, where exports go, the key store
+/// and the search index (opened lazily, shared between runs).
+#[derive(Clone)]
+pub struct WorkEnv {
+    pub db: PathBuf,
+    pub export_dir: PathBuf,
+    pub secrets: Arc<Secrets>,
+    pub search: Arc<Mutex<Option<CompanySearch>>>,
+}
+
+impl WorkEnv {
+    pub fn new(db: &Path, export_dir: &Path, secrets: Arc<Secrets>) -> Self {
+        Self {
+            db: db.to_path_buf(),
+            export_dir: export_dir.to_path_buf(),
+            secrets,
+            search: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn read(&self) -> Result<Store> {
+        Store::open_readonly(&self.db)
+    }
+
+    fn write(&self) -> Result<Store> {
+        Store::open(&self.db)
+    }
+
+    /// Brings the search index up to date with the store (opening it first).
+    pub fn refresh_search(&self) -> Result<()> {
+        let store = self.read()?;
+        let mut guard = self
+            .search
+            .lock()
+            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(CompanySearch::open(&self.db)?);
+        }
+        if let Some(index) = guard.as_mut() {
+            index.refresh(&store)?;
+        }
+        Ok(())
+    }
+
+    /// Company ids matching the search text, best first.
+    fn search_ids(&self, text: &str) -> Result<Vec<i64>> {
+        let ready = self
+            .search
+            .lock()
+            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?
+            .is_some();
+        if !ready {
+            self.refresh_search()?;
+        }
+        let guard = self
+            .search
+            .lock()
+            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?;
+        match guard.as_ref() {
+            Some(index) => index.search(text, SEARCH_LIMIT),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Search-as-you-type shows at most this many matches.
+pub const SEARCH_LIMIT: usize = 1000;
+
+/// The store-level filter for a company query (search text resolved to ids).
+fn browse_filter(env: &WorkEnv, q: &CompanyQuery) -> Result<crate::store::BrowseFilter> {
+    let mut filter = q.filter.clone();
+    if !q.search.trim().is_empty() {
+        filter.ids = Some(env.search_ids(q.search.trim())?);
+    }
+    Ok(filter)
+}
+
+/// Runs one piece of work (blocking: call from `spawn_blocking`).
+pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
+    Ok(match work {
+        Work::StatusCounts => {
+            let store = env.read()?;
+            Loaded::StatusCounts(super::app::Counts {
+                companies: store.company_count()?,
+                pending_review: store
+                    .candidate_counts()?
+                    .into_iter()
+                    .filter(|(s, _)| s == "pending")
+                    .map(|(_, n)| n)
+                    .sum(),
+                dead_letters: store.dead_letter_rows(false)?.len() as i64,
+            })
+        }
+        Work::Jobs { selected } => {
+            let store = env.read()?;
+            let jobs = store.jobs(50)?;
+            let selected = selected.or_else(|| jobs.first().map(|j| j.id));
+            let phases = match selected {
+                Some(id) => store.phases(id)?,
+                None => Vec::new(),
+            };
+            Loaded::Jobs(JobsData {
+                jobs,
+                phases,
+                drift: store.drift_alerts(20, false)?,
+            })
+        }
+        Work::ControlJob { job_id, control } => {
+            crate::pipeline::control_job(&env.db, job_id, control)?;
+            Loaded::Done(format!("asked job {job_id} to {}", control_verb(control)))
+        }
+        Work::StartJob(_) => bail!("jobs are started by the app loop"),
+        Work::Companies { query, page, limit } => {
+            let store = env.read()?;
+            let filter = browse_filter(env, &query)?;
+            let (after, backwards) = match &page {
+                PageAt::First => (None, false),
+                PageAt::Last => (None, true),
+                PageAt::After(k) => (Some(k), false),
+                PageAt::Before(k) => (Some(k), true),
+            };
+            let rows = store.company_page(
+                &filter,
+                crate::store::PageRequest {
+                    order: query.order,
+                    after,
+                    backwards,
+                    limit,
+                },
+            )?;
+            Loaded::Companies(CompanyPage {
+                full: rows.len() >= limit,
+                page,
+                rows,
+            })
+        }
+        Work::CompanyCount(query) => {
+            let store = env.read()?;
+            Loaded::Count(store.company_browse_count(&browse_filter(env, &query)?)?)
+        }
+        Work::CompanyDetail(id) => {
+            let store = env.read()?;
+            let company = store
+                .company(id)?
+                .with_context(|| format!("company {id} is not in the store"))?;
+            Loaded::Detail(Box::new(CompanyDetail {
+                memberships: store.memberships_of(id)?,
+                contacts: store.contacts_of(id)?,
+                events: store.events_of(id)?,
+                signals: store.signals_in(SignalGroupBy::Company, &id.to_string(), 100)?,
+                decisions: store.decisions_of(id)?,
+                company,
+            }))
+        }
+        Work::ReviewNext => {
+            let store = env.read()?;
+            let item = review::queue(&store, Some(1))?.into_iter().next();
+            let counts = store.candidate_counts()?;
+            let count = |s: &str| {
+                counts
+                    .iter()
+                    .filter(|(k, _)| k == s)
+                    .map(|(_, n)| *n)
+                    .sum::<i64>()
+            };
+            Loaded::Review(Box::new(ReviewData {
+                item,
+                pending: count("pending"),
+                decided: count("approved") + count("rejected") + count("skipped"),
+                last: store.last_analyst_decision()?,
+            }))
+        }
+        Work::Decide { kind, left, right } => {
+            let mut store = env.write()?;
+            let id = match kind {
+                DecisionKind::Merge => review::merge(&mut store, left, right)?,
+                other => review::answer(&mut store, other, left, right)?,
+            };
+            Loaded::Done(format!(
+                "decision {id}: {} #{left} and #{right}",
+                match kind {
+                    DecisionKind::Merge => "merged",
+                    DecisionKind::KeepApart => "kept apart",
+                    DecisionKind::Skip => "skipped",
+                }
+            ))
+        }
+        Work::UndoLast => {
+            let mut store = env.write()?;
+            let Some(last) = store.last_analyst_decision()? else {
+                return Ok(Loaded::Done("nothing to undo".into()));
+            };
+            review::undo(&mut store, last.id)?;
+            Loaded::Done(format!(
+                "undid decision {} (#{} and #{})",
+                last.id, last.left_id, last.right_id
+            ))
+        }
+        Work::AcceptAbove(score) => {
+            let mut store = env.write()?;
+            let ids = review::accept_above(&mut store, score)?;
+            Loaded::Done(format!(
+                "merged {} pairs scoring {score:.2} or more",
+                ids.len()
+            ))
+        }
+        Work::DeadLetters => Loaded::DeadLetters(env.read()?.dead_letter_rows(false)?),
+        Work::RetryDeadLetter(id) => {
+            let ok = env.write()?.retry_dead_letter(id)?;
+            Loaded::Done(if ok {
+                format!("dead letter {id} queued again; the next crawl fetches it")
+            } else {
+                format!("dead letter {id} is gone")
+            })
+        }
+        Work::RetryAllDeadLetters => {
+            let n = env.write()?.retry_all_dead_letters()?;
+            Loaded::Done(format!("{n} dead letters queued again"))
+        }
+        Work::DiscardDeadLetter(id) => {
+            let ok = env.write()?.discard_dead_letter(id)?;
+            Loaded::Done(if ok {
+                format!("dead letter {id} discarded")
+            } else {
+                format!("dead letter {id} is gone")
+            })
+        }
+        Work::SignalGroups(by) => Loaded::SignalGroups(env.read()?.signal_groups(by)?),
+        Work::Signals { by, key } => Loaded::Signals(env.read()?.signals_in(by, &key, 200)?),
+        Work::Quality => {
+            let store = env.read()?;
+            Loaded::Quality(QualityData {
+                associations: store.quality_overview()?,
+                providers: store.provider_usage_summary()?,
+            })
+        }
+        Work::Keys => Loaded::Keys(KeysData {
+            backend: env.secrets.backend().describe().to_string(),
+            keys: env
+                .secrets
+                .list()?
+                .into_iter()
+                .map(|(p, k)| {
+                    let found = k.map(|(masked, source)| {
+                        let place = match source {
+                            crate::secrets::KeySource::Keyring => {
+                                env.secrets.backend().describe().to_string()
+                            }
+                            crate::secrets::KeySource::Env(var) => format!("${var}"),
+                        };
+                        (masked, place)
+                    });
+                    (p.to_string(), found)
+                })
+                .collect(),
+        }),
+        Work::SetKey { provider, secret } => {
+            env.secrets.set(&provider, &secret.0)?;
+            Loaded::Done(format!(
+                "key for {provider} stored in {}",
+                env.secrets.backend().describe()
+            ))
+        }
+        Work::DeleteKey(provider) => {
+            let removed = env.secrets.delete(&provider)?;
+            Loaded::Done(if removed {
+                format!("key for {provider} deleted")
+            } else {
+                format!("no stored key for {provider}")
+            })
+        }
+        Work::Exports => Loaded::Exports(env.read()?.export_runs(100)?),
+        Work::Export { view, profile } => Loaded::Exported(export_view(env, &view, profile)?),
+    })
+}
+
+fn control_verb(c: JobControl) -> &'static str {
+    match c {
+        JobControl::Pause => "pause",
+        JobControl::Resume => "resume",
+        JobControl::Cancel => "cancel",
+    }
+}
+
+/// Writes the rows a view shows (all pages, with its filters) as CSV and
+/// Parquet in `profile`, and records the export.
+fn export_view(env: &WorkEnv, view: &ExportView, profile: Profile) -> Result<Vec<ExportedFile>> {
+    let store = env.read()?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
+    let (name, filters, files) = match view {
+        ExportView::Companies(query) => {
+            let filter = browse_filter(env, query)?;
+            let mut companies = Vec::new();
+            let mut after: Option<PageKey> = None;
+            loop {
+                let rows = store.company_page(
+                    &filter,
+                    crate::store::PageRequest {
+                        order: query.order,
+                        after: after.as_ref(),
+                        backwards: false,
+                        limit: 5000,
+                    },
+                )?;
+                let Some(last) = rows.last() else { break };
+                after = Some(last.key(query.order.by));
+                for r in &rows {
+                    if let Some(c) = store.company(r.id)? {
+                        companies.push(c);
+                    }
+                }
+                if rows.len() < 5000 {
+                    break;
+                }
+            }
+            let stem = format!("companies-{}-{stamp}", profile.name());
+            let files =
+                crate::export::export_companies(&companies, profile, &env.export_dir, &stem)?;
+            ("companies", query.describe(), files)
+        }
+        ExportView::Signals { by, key } => {
+            let rows: Vec<Vec<Option<String>>> = store
+                .signals_in(*by, key, usize::MAX >> 1)?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        Some(s.company_id.to_string()),
+                        Some(s.company_name),
+                        Some(s.vendor),
+                        s.product,
+                        Some(s.category),
+                        Some(s.signal_type),
+                        s.evidence,
+                        Some(s.source_url),
+                        Some(format!("{:.2}", s.confidence)),
+                        Some(s.detected_at),
+                    ]
+                })
+                .collect();
+            let headers = [
+                "company_id",
+                "company",
+                "vendor",
+                "product",
+                "category",
+                "signal_type",
+                "evidence",
+                "source_url",
+                "confidence",
+                "detected_at",
+            ];
+            let stem = format!("signals-{stamp}");
+            let files = crate::export::export_table(&headers, &rows, &env.export_dir, &stem)?;
+            ("signals", format!("{} {key}", by.label()), files)
+        }
+        ExportView::DeadLetters => {
+            let rows: Vec<Vec<Option<String>>> = store
+                .dead_letter_rows(false)?
+                .into_iter()
+                .map(|d| {
+                    vec![
+                        Some(d.id.to_string()),
+                        Some(d.url),
+                        Some(d.phase),
+                        d.status_code.map(|c| c.to_string()),
+                        Some(d.error),
+                        Some(d.attempts.to_string()),
+                        Some(d.last_failed_at),
+                    ]
+                })
+                .collect();
+            let headers = [
+                "id",
+                "url",
+                "phase",
+                "status",
+                "error",
+                "attempts",
+                "last_failed_at",
+            ];
+            let stem = format!("dead-letters-{stamp}");
+            let files = crate::export::export_table(&headers, &rows, &env.export_dir, &stem)?;
+            ("dead_letters", String::new(), files)
+        }
+    };
+    let rows = files.first().map(|f| f.rows).unwrap_or(0);
+    drop(store);
+    env.write()?.record_export(&NewExportRun {
+        view: name.to_string(),
+        profile: profile.name().to_string(),
+        filters,
+        rows: rows as i64,
+        files: files.iter().map(|f| f.path.display().to_string()).collect(),
+    })?;
+    Ok(files)
+}

@@ -1,0 +1,165 @@
+//! Keys: which providers have API keys (masked) and which store holds them;
+//! set one (typed with no echo) or delete it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::{Ctx, Fx, Pane, PaneId, move_selection};
+use crate::tui::action::Action;
+use crate::tui::effect::{KeysData, Loaded, Secret, Slot, Work};
+use crate::tui::input::TextInput;
+
+#[derive(Default)]
+pub struct KeysPane {
+    pub data: Option<KeysData>,
+    pub selected: usize,
+    pub error: Option<String>,
+    /// The provider whose key is being typed, and the masked line.
+    entry: Option<(String, TextInput)>,
+    /// Delete was pressed once; a second press confirms.
+    confirm_delete: Option<String>,
+}
+
+impl KeysPane {
+    fn provider(&self) -> Option<String> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.keys.get(self.selected))
+            .map(|(p, _)| p.clone())
+    }
+}
+
+impl Pane for KeysPane {
+    fn id(&self) -> PaneId {
+        PaneId::Keys
+    }
+
+    fn refresh(&mut self, fx: &mut Fx) {
+        fx.query(Slot::Main, Work::Keys);
+    }
+
+    fn update(&mut self, action: Action, fx: &mut Fx) {
+        let provider = self.provider();
+        if action != Action::DeleteKey {
+            self.confirm_delete = None;
+        }
+        match (action, provider) {
+            (Action::SetKey | Action::Open, Some(p)) => {
+                self.entry = Some((
+                    p.clone(),
+                    TextInput::masked(format!("API key for {p} (not shown): ")),
+                ));
+            }
+            (Action::DeleteKey, Some(p)) => {
+                if self.confirm_delete.as_deref() == Some(p.as_str()) {
+                    self.confirm_delete = None;
+                    fx.write(Work::DeleteKey(p));
+                } else {
+                    fx.status(format!("Press D again to delete the key for {p}."));
+                    self.confirm_delete = Some(p);
+                }
+            }
+            (other, _) => {
+                let len = self.data.as_ref().map(|d| d.keys.len()).unwrap_or(0);
+                move_selection(&mut self.selected, len, other, fx.page_rows);
+            }
+        }
+    }
+
+    fn loaded(&mut self, data: Loaded, fx: &mut Fx) {
+        match data {
+            Loaded::Keys(d) => {
+                self.selected = self.selected.min(d.keys.len().saturating_sub(1));
+                self.data = Some(d);
+                self.error = None;
+            }
+            Loaded::Done(msg) => {
+                fx.status(msg);
+                self.refresh(fx);
+            }
+            _ => {}
+        }
+    }
+
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        if slot == Slot::Main {
+            self.error = Some(error.clone());
+        }
+        fx.status(format!("Error: {error}"));
+    }
+
+    fn input(&self) -> Option<&TextInput> {
+        self.entry.as_ref().map(|(_, i)| i)
+    }
+
+    fn input_mut(&mut self) -> Option<&mut TextInput> {
+        self.entry.as_mut().map(|(_, i)| i)
+    }
+
+    fn input_finished(&mut self, accepted: bool, fx: &mut Fx) {
+        let Some((provider, input)) = self.entry.take() else {
+            return;
+        };
+        let key = input.text.trim().to_string();
+        if !accepted {
+            return;
+        }
+        if key.is_empty() {
+            fx.status("No key typed; nothing stored.");
+            return;
+        }
+        fx.write(Work::SetKey {
+            provider,
+            secret: Secret(key),
+        });
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = ctx.theme;
+        let title = match &self.data {
+            Some(d) => format!(" Keys · stored in {} ", d.backend),
+            None => " Keys ".into(),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, t.title));
+        if let Some(e) = &self.error {
+            let p = Paragraph::new(vec![
+                Line::from(Span::styled("Could not read the key store", t.bad)),
+                Line::from(e.clone()),
+            ]);
+            frame.render_widget(p.block(block), area);
+            return;
+        }
+        let Some(data) = &self.data else {
+            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+            return;
+        };
+        let rows = data.keys.iter().map(|(p, k)| {
+            let (key, source) = match k {
+                Some((masked, source)) => (Span::styled(masked.clone(), t.good), source.clone()),
+                None => (Span::styled("not set", t.dim), String::new()),
+            };
+            Row::new(vec![
+                Cell::from(p.clone()),
+                Cell::from(key),
+                Cell::from(source),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(16),
+                Constraint::Length(24),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(["Provider", "Key", "Found in"]).style(t.header))
+        .block(block)
+        .row_highlight_style(t.selected);
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}

@@ -1,0 +1,271 @@
+//! Review: the next merge candidate side by side, field by field, with the
+//! reasons for its score. `m` merge, `n` keep apart, `s` skip, `u` undo the
+//! last decision, `A` merge everything above a score. Decisions are written
+//! at once through `resolve::review`, the functions `nam review` uses.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
+
+use super::{Ctx, Fx, Pane, PaneId};
+use crate::model::{Company, DecisionKind};
+use crate::tui::action::Action;
+use crate::tui::effect::{Loaded, ReviewData, Slot, Work};
+use crate::tui::input::TextInput;
+
+#[derive(Default)]
+pub struct ReviewPane {
+    pub data: Option<ReviewData>,
+    pub error: Option<String>,
+    /// A decision is being written: keys wait for it.
+    pub busy: bool,
+    prompt: Option<TextInput>,
+}
+
+impl ReviewPane {
+    fn decide(&mut self, kind: DecisionKind, fx: &mut Fx) {
+        if self.busy {
+            return;
+        }
+        let Some(item) = self.data.as_ref().and_then(|d| d.item.as_ref()) else {
+            fx.status("Nothing to review.");
+            return;
+        };
+        self.busy = true;
+        fx.write(Work::Decide {
+            kind,
+            left: item.candidate.left_id,
+            right: item.candidate.right_id,
+        });
+    }
+}
+
+/// The fields compared side by side.
+fn fields(c: &Company) -> [(&'static str, Option<String>); 10] {
+    [
+        ("Name", Some(c.name.clone())),
+        ("Domain", c.domain.clone()),
+        ("Phone", c.phone.clone()),
+        ("Street", c.street.clone()),
+        ("City", c.city.clone()),
+        ("State", c.state.clone()),
+        ("Postal", c.postal_code.clone()),
+        ("Country", c.country.clone()),
+        ("Listed by", Some(c.associations.join(" "))),
+        ("Grade", c.quality_grade.clone()),
+    ]
+}
+
+impl Pane for ReviewPane {
+    fn id(&self) -> PaneId {
+        PaneId::Review
+    }
+
+    fn refresh(&mut self, fx: &mut Fx) {
+        fx.query(Slot::Main, Work::ReviewNext);
+    }
+
+    fn update(&mut self, action: Action, fx: &mut Fx) {
+        match action {
+            Action::Merge => self.decide(DecisionKind::Merge, fx),
+            Action::KeepApart => self.decide(DecisionKind::KeepApart, fx),
+            Action::Skip => self.decide(DecisionKind::Skip, fx),
+            Action::Undo if !self.busy => {
+                self.busy = true;
+                fx.write(Work::UndoLast);
+            }
+            Action::AcceptAbove => {
+                self.prompt = Some(
+                    TextInput::new("merge every pending pair scoring at least: ").with_text("0.9"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn loaded(&mut self, data: Loaded, fx: &mut Fx) {
+        match data {
+            Loaded::Review(d) => {
+                self.data = Some(*d);
+                self.error = None;
+            }
+            Loaded::Done(msg) => {
+                self.busy = false;
+                fx.status(msg);
+                // The next pair, straight away.
+                fx.query(Slot::Main, Work::ReviewNext);
+            }
+            _ => {}
+        }
+    }
+
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        self.busy = false;
+        if slot == Slot::Main {
+            self.error = Some(error.clone());
+        }
+        fx.status(format!("Error: {error}"));
+    }
+
+    fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {
+        matches!(ev, crate::model::PipelineEvent::JobFinished { .. })
+    }
+
+    fn input(&self) -> Option<&TextInput> {
+        self.prompt.as_ref()
+    }
+
+    fn input_mut(&mut self) -> Option<&mut TextInput> {
+        self.prompt.as_mut()
+    }
+
+    fn input_finished(&mut self, accepted: bool, fx: &mut Fx) {
+        let Some(input) = self.prompt.take() else {
+            return;
+        };
+        if !accepted {
+            return;
+        }
+        match input.text.trim().parse::<f64>() {
+            Ok(score) if (0.0..=1.0).contains(&score) => {
+                self.busy = true;
+                fx.write(Work::AcceptAbove(score));
+            }
+            _ => fx.status(format!(
+                "Error: {:?} is not a score between 0 and 1",
+                input.text
+            )),
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let t = ctx.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Review ", t.title));
+        if let Some(e) = &self.error {
+            let p = Paragraph::new(vec![
+                Line::from(Span::styled("Could not load the review queue", t.bad)),
+                Line::from(e.clone()),
+            ]);
+            frame.render_widget(p.block(block), area);
+            return;
+        }
+        let Some(data) = &self.data else {
+            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+            return;
+        };
+        let [gauge_area, main, reasons_area] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(6),
+        ])
+        .areas(area);
+        let total = data.pending + data.decided;
+        let ratio = if total > 0 {
+            data.decided as f64 / total as f64
+        } else {
+            1.0
+        };
+        frame.render_widget(
+            Gauge::default()
+                .block(Block::default().borders(Borders::ALL).title(" Queue "))
+                .ratio(ratio.clamp(0.0, 1.0))
+                .label(format!(
+                    "{} decided · {} waiting",
+                    data.decided, data.pending
+                )),
+            gauge_area,
+        );
+        let Some(item) = &data.item else {
+            let mut lines = vec![Line::from(
+                "No pair waits for a decision. Resolution sends the uncertain ones here.",
+            )];
+            if let Some(last) = &data.last {
+                lines.push(Line::from(format!(
+                    "Last decision #{}: {} #{} and #{} (u undoes it).",
+                    last.id, last.decision, last.left_id, last.right_id
+                )));
+            }
+            frame.render_widget(Paragraph::new(lines).block(block), main);
+            frame.render_widget(Block::default().borders(Borders::ALL), reasons_area);
+            return;
+        };
+        let (l, r) = (fields(&item.left), fields(&item.right));
+        let rows = l.iter().zip(r.iter()).map(|((label, a), (_, b))| {
+            let (mark, style) = match (a, b) {
+                (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => ("=", t.good),
+                (Some(_), Some(_)) => ("≠", t.warn),
+                _ => (" ", t.dim),
+            };
+            Row::new(vec![
+                Cell::from(*label).style(t.title),
+                Cell::from(a.clone().unwrap_or_else(|| "—".into())),
+                Cell::from(Span::styled(mark, style)),
+                Cell::from(b.clone().unwrap_or_else(|| "—".into())),
+            ])
+        });
+        let title = format!(
+            " #{} vs #{} · score {:.2} ",
+            item.left.id, item.right.id, item.candidate.score
+        );
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Fill(1),
+                Constraint::Length(1),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                Cell::from("Field"),
+                Cell::from(format!("#{}", item.left.id)),
+                Cell::from(""),
+                Cell::from(format!("#{}", item.right.id)),
+            ])
+            .style(t.header),
+        )
+        .block(block.title(Span::styled(title, t.title)));
+        frame.render_widget(table, main);
+        let e = &item.candidate.evidence;
+        let mut lines = Vec::new();
+        let mut agreed = vec![Span::styled("agree: ", t.good)];
+        agreed.push(Span::raw(if e.agreed.is_empty() {
+            "—".to_string()
+        } else {
+            e.agreed.join(", ")
+        }));
+        lines.push(Line::from(agreed));
+        let mut conflicted = vec![Span::styled("differ: ", t.warn)];
+        conflicted.push(Span::raw(if e.conflicted.is_empty() {
+            "—".to_string()
+        } else {
+            e.conflicted.join(", ")
+        }));
+        lines.push(Line::from(conflicted));
+        if e.hard_conflict {
+            lines.push(Line::from(Span::styled(
+                "hard evidence conflicts: never merged automatically",
+                t.bad,
+            )));
+        }
+        if let Some(last) = &data.last {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "last: #{} {} #{} and #{} (u undoes)",
+                    last.id, last.decision, last.left_id, last.right_id
+                ),
+                t.dim,
+            )));
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL).title(" Why ")),
+            reasons_area,
+        );
+    }
+}
