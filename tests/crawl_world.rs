@@ -22,6 +22,7 @@ async fn serve(faults: FaultConfig) -> FixtureServer {
         seed: 11,
         members: MEMBERS,
         faults,
+        plants: true,
     }));
     FixtureServer::start(world, 0).await.unwrap()
 }

@@ -11,6 +11,7 @@ fn world(seed: u64, members: usize) -> World {
         seed,
         members,
         faults: FaultConfig::default(),
+        plants: true,
     })
 }
 

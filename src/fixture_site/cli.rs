@@ -141,6 +141,7 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
                 seed: t.world.seed,
                 members: t.world.members,
                 faults: FaultConfig::default(),
+                plants: true,
             });
             let json = serde_json::to_string_pretty(&world.ground_truth())?;
             if t.out.as_os_str() == "-" {
@@ -189,6 +190,7 @@ async fn serve(s: ServeArgs) -> anyhow::Result<()> {
         seed: s.world.seed,
         members: s.world.members,
         faults: s.faults(),
+        plants: true,
     };
     let world = Arc::new(World::new(cfg));
     let server = FixtureServer::start(world.clone(), s.port).await?;

@@ -39,6 +39,9 @@ pub struct WorldConfig {
     /// Number of companies in the world (members of one or more associations).
     pub members: usize,
     pub faults: FaultConfig,
+    /// Some listings give a plant's address and phone and no website (real
+    /// directories do this); resolution cannot decide those pairs alone.
+    pub plants: bool,
 }
 
 impl Default for WorldConfig {
@@ -47,6 +50,7 @@ impl Default for WorldConfig {
             seed: 7,
             members: 120,
             faults: FaultConfig::default(),
+            plants: true,
         }
     }
 }
@@ -299,7 +303,8 @@ impl World {
         let listed_name = company::name_variant(&c, hv);
         // One listing in PLANT_EVERY gives a plant's address and phone and
         // no website: the pairs the review queue exists for.
-        let plant = (hv >> 52).is_multiple_of(PLANT_EVERY) && c.lookalike_of.is_none();
+        let plant =
+            self.cfg.plants && (hv >> 52).is_multiple_of(PLANT_EVERY) && c.lookalike_of.is_none();
         let c = if plant { c.at_plant(hv) } else { c };
         let layout = ASSOCS[a].layout;
         let sparse = matches!(layout, Layout::FreeText | Layout::AtoZ);

@@ -64,6 +64,7 @@ pub fn generate(cfg: &RecordSetConfig) -> Vec<TrueRecord> {
         seed: cfg.seed,
         members: cfg.companies,
         faults: Default::default(),
+        plants: false,
     });
     let ids = 0..u32::try_from(cfg.companies).unwrap_or(u32::MAX);
     let per_company: Vec<Vec<(usize, TrueRecord)>> = ids
@@ -602,6 +603,7 @@ mod tests {
             seed: 7,
             members: 200,
             faults: Default::default(),
+            plants: false,
         });
         let recs = generate(&cfg(200, false));
         let pma: Vec<&TrueRecord> = recs.iter().filter(|r| r.association == "PMA").collect();

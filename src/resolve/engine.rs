@@ -173,6 +173,27 @@ fn score_pair(
     (score, f)
 }
 
+/// The same distinctive name (a word at most [`DISTINCTIVE_DF`] records
+/// use) with no website or state in conflict, but a different phone or
+/// place: one firm's plant, or two firms of one name. The model scores these
+/// low (a different phone is strong evidence), yet an analyst should look,
+/// so they go to review whatever the score. Common names (shared surnames
+/// and trade words) stay out: there a different phone means a different firm.
+fn same_name_elsewhere(f: &Features, a: &Prepared, rarity: &Rarity) -> bool {
+    let v = &f.values;
+    v[FEATURE_SAME_NAME_KEY] >= 1.0
+        && v[FEATURE_DOMAIN] >= 0.0
+        && v[FEATURE_STATE] >= 0.0
+        && a.words.iter().any(|w| rarity.doc_freq(w) <= DISTINCTIVE_DF)
+}
+
+/// See [`same_name_elsewhere`].
+const DISTINCTIVE_DF: u32 = 3;
+
+const FEATURE_DOMAIN: usize = 3;
+const FEATURE_STATE: usize = 6;
+const FEATURE_SAME_NAME_KEY: usize = 10;
+
 impl Engine<'_> {
     /// (score, hard conflict) of a pair, computed once.
     fn score(&mut self, a: usize, b: usize) -> (f32, bool) {
@@ -282,7 +303,9 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         .par_iter()
         .filter_map(|&(a, b)| {
             let (score, f) = score_pair(&prepared, &rarity, model, a, b);
-            (score >= model.review_floor).then_some(Scored {
+            let review =
+                score >= model.review_floor || same_name_elsewhere(&f, &prepared[a], &rarity);
+            review.then_some(Scored {
                 a: a as u32,
                 b: b as u32,
                 score: score as f32,
