@@ -183,11 +183,7 @@ pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeM
                 cands
                     .iter()
                     .copied()
-                    .find(|i| {
-                        companies
-                            .get(&listings[*i].company_id)
-                            .is_some_and(|c| Some(&c.city) == r.city.as_ref())
-                    })
+                    .find(|i| Some(&listings[*i].city) == r.city.as_ref())
                     .or(cands.first().copied())
             };
             let Some(i) = by_domain.or_else(by_name) else {
@@ -224,14 +220,15 @@ pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeM
                 r.website.as_deref().and_then(registrable_domain),
                 c.domain.clone(),
             );
+            // A plant listing gives the plant's phone and place.
             check(
                 "phone",
                 l.shows_phone,
                 r.phone.clone(),
-                c.phone_e164.clone(),
+                l.phone_e164.clone(),
             );
-            check("city", l.shows_address, r.city.clone(), c.city.clone());
-            check("state", l.shows_address, r.state.clone(), c.state.clone());
+            check("city", l.shows_address, r.city.clone(), l.city.clone());
+            check("state", l.shows_address, r.state.clone(), l.state.clone());
         }
         if verbose {
             for (i, l) in listings.iter().enumerate() {

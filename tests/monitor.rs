@@ -19,7 +19,6 @@ fn world(members: usize, drift: bool) -> World {
     World::new(WorldConfig {
         members,
         faults: FaultConfig {
-            plants: true,
             drift,
             ..FaultConfig::default()
         },

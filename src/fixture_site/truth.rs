@@ -51,6 +51,11 @@ pub struct TrueListing {
     pub shows_phone: bool,
     pub shows_address: bool,
     pub behind_login: bool,
+    /// Phone, city and state as this listing gives them: a plant listing
+    /// (see `WorldConfig::plants`) gives the plant's, not the company's.
+    pub phone_e164: String,
+    pub city: String,
+    pub state: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +123,9 @@ pub(crate) fn listings_of(w: &World, idx: usize) -> Vec<TrueListing> {
                 shows_phone: l.shows_phone,
                 shows_address: l.shows_address,
                 behind_login: a.layout == Layout::LoginWall,
+                phone_e164: l.company.phone_e164(),
+                city: l.company.city.name.to_string(),
+                state: l.company.city.state.to_string(),
             }
         })
         .collect()
