@@ -117,7 +117,8 @@ pub struct LiveJob {
     pub per_site: BTreeMap<String, u64>,
     /// Pages per throttle tick, newest last.
     pub throughput: VecDeque<u64>,
-    current: u64,
+    /// `pages` at the last tick.
+    ticked: u64,
     pub drift: Vec<String>,
     pub log: VecDeque<String>,
 }
@@ -273,11 +274,17 @@ impl Pane for JobsPane {
             } => {
                 live.progress
                     .insert(phase.as_str().to_string(), (*done, *total));
+                // Page events may be coalesced on a busy channel; the
+                // crawl's own count is the true one.
+                if *phase == Phase::Discovery {
+                    live.pages = live.pages.max(*done);
+                }
                 false
             }
             PipelineEvent::PageFetched { url, delta, .. } => {
-                live.pages += 1;
-                live.current += 1;
+                if !live.progress.contains_key(Phase::Discovery.as_str()) {
+                    live.pages += 1;
+                }
                 *live
                     .deltas
                     .entry(delta_name(*delta).to_string())
@@ -329,7 +336,8 @@ impl Pane for JobsPane {
             if live.throughput.len() == SPARK_POINTS {
                 live.throughput.pop_front();
             }
-            live.throughput.push_back(std::mem::take(&mut live.current));
+            live.throughput.push_back(live.pages - live.ticked);
+            live.ticked = live.pages;
         }
     }
 
