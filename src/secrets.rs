@@ -110,6 +110,15 @@ impl Secrets {
         }
     }
 
+    /// No OS store: keys come from environment variables only, and setting
+    /// one is refused with the variable to use instead.
+    pub fn env_only() -> Self {
+        Self {
+            backend: Backend::EnvOnly,
+            store: None,
+        }
+    }
+
     pub fn with_store(backend: Backend, store: Arc<CredentialStore>) -> Self {
         Self {
             backend,

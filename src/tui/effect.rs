@@ -161,7 +161,11 @@ pub enum Loaded {
     StatusCounts(super::app::Counts),
     Jobs(JobsData),
     Companies(CompanyPage),
-    Count(i64),
+    /// A company count and the view (`CompanyQuery::count_key`) it counts.
+    Count {
+        key: String,
+        count: i64,
+    },
     Detail(Box<CompanyDetail>),
     Review(Box<ReviewData>),
     DeadLetters(Vec<DeadLetterRow>),
@@ -313,7 +317,10 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
         }
         Work::CompanyCount(query) => {
             let store = env.read()?;
-            Loaded::Count(store.company_browse_count(&browse_filter(env, &query)?)?)
+            Loaded::Count {
+                key: query.count_key(),
+                count: store.company_browse_count(&browse_filter(env, &query)?)?,
+            }
         }
         Work::CompanyDetail(id) => {
             let store = env.read()?;

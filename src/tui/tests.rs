@@ -727,3 +727,43 @@ fn quit_keys() {
     )));
     assert!(h.app.should_quit);
 }
+
+#[test]
+fn keys_without_an_os_store_say_where_keys_go() {
+    let mut h = Harness::new();
+    h.env = WorkEnv::new(&h.db, &h.env.export_dir, Arc::new(Secrets::env_only()));
+    h.press(KeyCode::Char('7'));
+    h.press(KeyCode::Char('r'));
+    h.press(KeyCode::Char('s'));
+    h.chars("k-123");
+    h.press(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains("Error: no OS keyring"), "{screen}");
+    assert!(!screen.contains("k-123"), "{screen}");
+    snap!("keys_error", screen);
+}
+
+#[test]
+fn counts_are_cached_per_view_until_refresh() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('/'));
+    h.chars("gear");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.companies().count, Some(2));
+    // Back to the whole list: its count is known, no counting work is asked.
+    let effects = h.app.update(Msg::Key(key(KeyCode::Char('x'))));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e.work, Work::CompanyCount(_)))
+    );
+    h.run(effects);
+    assert_eq!(h.companies().count, Some(4));
+    // A refresh counts again.
+    let effects = h.app.update(Msg::Key(key(KeyCode::Char('r'))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e.work, Work::CompanyCount(_)))
+    );
+}

@@ -28,6 +28,11 @@ pub struct CompanyQuery {
 }
 
 impl CompanyQuery {
+    /// What a count depends on (not the order).
+    pub fn count_key(&self) -> String {
+        format!("{:?}|{:?}", self.search, self.filter)
+    }
+
     /// One line for titles and the export log.
     pub fn describe(&self) -> String {
         let f = &self.filter;
@@ -82,6 +87,9 @@ pub struct CompaniesPane {
     /// The search text before `/`, restored by esc.
     search_before: String,
     pub detail: Option<DetailView>,
+    /// Counts per search and filter, so going back to a view does not count
+    /// a million rows again (cleared on refresh).
+    counts: std::collections::HashMap<String, i64>,
 }
 
 impl CompaniesPane {
@@ -89,9 +97,13 @@ impl CompaniesPane {
         self.rows.get(self.selected)
     }
 
+    fn count_key(&self) -> String {
+        self.query.count_key()
+    }
+
     fn reload(&mut self, fx: &mut Fx) {
         self.fetching = true;
-        self.count = None;
+        self.count = self.counts.get(&self.count_key()).copied();
         fx.query(
             Slot::Main,
             Work::Companies {
@@ -100,7 +112,9 @@ impl CompaniesPane {
                 limit: PAGE,
             },
         );
-        fx.query(Slot::Count, Work::CompanyCount(self.query.clone()));
+        if self.count.is_none() {
+            fx.query(Slot::Count, Work::CompanyCount(self.query.clone()));
+        }
     }
 
     fn fetch(&mut self, page: PageAt, fx: &mut Fx) {
@@ -224,6 +238,7 @@ impl Pane for CompaniesPane {
 
     fn refresh(&mut self, fx: &mut Fx) {
         self.fetching = false;
+        self.counts.clear();
         self.reload(fx);
         if let Some(d) = &self.detail {
             fx.query(Slot::Detail, Work::CompanyDetail(d.id));
@@ -321,7 +336,13 @@ impl Pane for CompaniesPane {
                 }
                 self.selected = self.selected.min(self.rows.len().saturating_sub(1));
             }
-            Loaded::Count(n) => self.count = Some(n),
+            Loaded::Count { key, count } => {
+                // An answer for another view is kept for later, not shown.
+                if key == self.count_key() {
+                    self.count = Some(count);
+                }
+                self.counts.insert(key, count);
+            }
             Loaded::Detail(d) => {
                 if let Some(view) = self.detail.as_mut() {
                     view.show(*d);

@@ -119,7 +119,7 @@ impl Pane for KeysPane {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let t = ctx.theme;
         let title = match &self.data {
-            Some(d) => format!(" Keys · stored in {} ", d.backend),
+            Some(d) => format!(" Keys · key store: {} ", d.backend),
             None => " Keys ".into(),
         };
         let block = Block::default()
