@@ -14,14 +14,19 @@
 //! row value `(key, id) > (?, ?)` when the key is an expression or has a
 //! collation: it would walk the index from its start.
 //!
-//! Filters are checked row by row while the index is walked, which is fast
-//! while they match a fair share of companies. A filter that matches only a
-//! few (a rare technology, a small association, the ids of a search) would
-//! make that walk cross most of the index for one page, so each filter is
-//! first probed with a bounded lookup: when one matches at most
-//! [`SMALL_SET`] companies, the page is read from those companies and
-//! sorted instead. Both paths apply every filter, so they return the same
-//! rows.
+//! Filters are checked row by row while the sort index is walked, which is
+//! fast while they match a fair share of companies. Filters that together
+//! match only a few (a rare technology, a state and a grade and an
+//! association, the ids of a search) would make that walk cross much of the
+//! index for one page. So each filter present is also a way in, a *driver*:
+//! its own index yields the companies it matches (the state's index range,
+//! the association's listings, the technology's signals, ...). The driver
+//! with the fewest entries is tried first; when it is short enough to read
+//! and, with every filter applied, leaves at most [`SMALL_SET`] companies,
+//! the page is read from those and sorted instead. Counts go through the
+//! smallest driver too, so counting one state reads that state's index
+//! entries, not a million rows. Every path applies every filter, so they
+//! return the same rows.
 //!
 //! SQL here is assembled at compile time (`concat!` of literals) from one
 //! row of parts per order and direction; values are always bound.
@@ -121,11 +126,16 @@ pub struct PageRequest<'a> {
     pub limit: usize,
 }
 
-/// A filter matching at most this many companies is read through its
+/// Filters matching at most this many companies are read through their
 /// matches rather than by walking the sort index: sorting 5,000 ids costs a
-/// few milliseconds, while walking the index for a filter that matches
-/// 0.5% of a million companies crosses 10,000 entries per 50 rows.
+/// few milliseconds, while walking the index for filters that match 0.5%
+/// of a million companies crosses 10,000 entries per 50 rows.
 pub const SMALL_SET: usize = 5_000;
+
+/// A driver with more entries than this is not read to build a small set:
+/// with the filters checked in the index, walking the sort index for a page
+/// is cheaper than reading more.
+const DRIVER_READ_LIMIT: usize = 20_000;
 
 /// The key of a missing grade or state: U+10FFFF, `char(1114111)` in the
 /// index expressions of `schema/0006_browse.sql`.
@@ -141,19 +151,22 @@ struct PageSql {
     after: &'static str,
 }
 
-/// Restrictions shared by every page and count; `c` is the company.
+/// Restrictions shared by every page and count; `c` is the company. Grade
+/// and state are compared through their index expressions (the same test
+/// for any real value), which every browse index carries, so they need no
+/// table row; they come first, the lookups in other tables after them.
 macro_rules! filters_sql {
     () => {
-        " AND (:association IS NULL OR EXISTS (SELECT 1 FROM association_memberships m
-                WHERE m.company_id = c.id AND m.association_code = :association))
-          AND (:grade IS NULL OR c.quality_grade = :grade)
-          AND (:state IS NULL OR c.state = :state)
+        " AND (:grade IS NULL OR ifnull(c.quality_grade, char(1114111)) = :grade)
+          AND (:state IS NULL OR ifnull(c.state, char(1114111)) = :state)
+          AND (:has_contacts IS NULL
+               OR :has_contacts = EXISTS (SELECT 1 FROM contacts k WHERE k.company_id = c.id))
           AND (:technology IS NULL OR EXISTS (SELECT 1 FROM competitor_signals s
                 WHERE s.company_id = c.id
                   AND (s.vendor = :technology COLLATE NOCASE
                        OR s.product = :technology COLLATE NOCASE)))
-          AND (:has_contacts IS NULL
-               OR :has_contacts = EXISTS (SELECT 1 FROM contacts k WHERE k.company_id = c.id))"
+          AND (:association IS NULL OR EXISTS (SELECT 1 FROM association_memberships m
+                WHERE m.company_id = c.id AND m.association_code = :association))"
     };
 }
 
@@ -250,7 +263,14 @@ const WALK: [[PageSql; 2]; 4] = page_sql_by_order!(walk);
 const SET: [[PageSql; 2]; 4] = page_sql_by_order!(set);
 
 const COUNT_WALK: &str = concat!("SELECT count(*)", from_sql!(walk), filters_sql!());
-const COUNT_SET: &str = concat!("SELECT count(*)", from_sql!(set), filters_sql!());
+/// Counting needs no sort key, so the ids are checked in the small index of
+/// active companies (see [`TECHNOLOGY`] for why INDEXED BY).
+const COUNT_SET: &str = concat!(
+    "SELECT count(*) FROM json_each(:ids) j
+     CROSS JOIN companies c INDEXED BY companies_browse_active ON c.id = j.value
+     WHERE c.status = 'active'",
+    filters_sql!()
+);
 
 /// The list columns of the companies in `:ids`.
 const ROWS_SQL: &str = "SELECT c.id, c.name, c.domain, c.city, c.state, c.quality_grade,
@@ -260,21 +280,104 @@ const ROWS_SQL: &str = "SELECT c.id, c.name, c.domain, c.city, c.state, c.qualit
         (SELECT count(*) FROM contacts k WHERE k.company_id = c.id)
      FROM json_each(:ids) j CROSS JOIN companies c ON c.id = j.value";
 
-/// Bounded lookups of the companies one filter matches (`?1` the value,
-/// `?2` the bound); each reads at most `?2` entries of an index.
-const PROBE_TECHNOLOGY: &str =
-    "SELECT company_id FROM competitor_signals WHERE vendor = ?1 COLLATE NOCASE
-     UNION SELECT company_id FROM competitor_signals WHERE product = ?1 COLLATE NOCASE
-     LIMIT ?2";
-const PROBE_ASSOCIATION: &str = "SELECT DISTINCT company_id FROM association_memberships
-     WHERE association_code = ?1 AND company_id IS NOT NULL LIMIT ?2";
-const PROBE_STATE: &str = "SELECT id FROM companies
-     WHERE status = 'active' AND ifnull(state, char(1114111)) = ?1 LIMIT ?2";
-const PROBE_GRADE: &str = "SELECT id FROM companies
-     WHERE status = 'active' AND ifnull(quality_grade, char(1114111)) = ?1 LIMIT ?2";
-/// `?1` is unused: every probe takes the same parameters.
-const PROBE_CONTACTS: &str = "SELECT DISTINCT company_id FROM contacts
-     WHERE company_id IS NOT NULL AND ?1 IS NOT NULL LIMIT ?2";
+/// One filter as a way in: its index yields the companies it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    Technology,
+    Contacts,
+    State,
+    Association,
+    Grade,
+}
+
+/// The statements of one driver.
+struct DriverSql {
+    /// Its index entries, counted up to `:cap` (an upper bound on the
+    /// companies it yields: a company may have several listings).
+    entries: &'static str,
+    /// Up to `:cap` ids of companies matching every filter.
+    ids: &'static str,
+    /// How many companies match every filter.
+    count: &'static str,
+}
+
+macro_rules! driver_sql {
+    ($entries:literal, $from:literal) => {
+        DriverSql {
+            entries: concat!("SELECT count(*) FROM (", $entries, " LIMIT :cap)"),
+            ids: concat!("SELECT c.id", $from, filters_sql!(), " LIMIT :cap"),
+            count: concat!("SELECT count(*)", $from, filters_sql!()),
+        }
+    };
+}
+
+/// The companies using a technology, with contacts, listed by an
+/// association: CROSS JOIN keeps them the outer loop, and INDEXED BY checks
+/// each in the small index of active companies rather than in its 1.5 KB
+/// row (SQLite would pick the row: it does not weigh row sizes).
+const TECHNOLOGY: DriverSql = driver_sql!(
+    "SELECT 1 FROM competitor_signals WHERE vendor = :technology COLLATE NOCASE
+     UNION ALL SELECT 1 FROM competitor_signals WHERE product = :technology COLLATE NOCASE",
+    " FROM (SELECT company_id AS id FROM competitor_signals WHERE vendor = :technology COLLATE NOCASE
+            UNION SELECT company_id FROM competitor_signals WHERE product = :technology COLLATE NOCASE) d
+      CROSS JOIN companies c INDEXED BY companies_browse_active ON c.id = d.id
+      WHERE c.status = 'active'"
+);
+const CONTACTS: DriverSql = driver_sql!(
+    "SELECT 1 FROM contacts WHERE company_id IS NOT NULL",
+    " FROM (SELECT DISTINCT company_id AS id FROM contacts WHERE company_id IS NOT NULL) d
+      CROSS JOIN companies c INDEXED BY companies_browse_active ON c.id = d.id
+      WHERE c.status = 'active'"
+);
+const ASSOCIATION: DriverSql = driver_sql!(
+    "SELECT 1 FROM association_memberships WHERE association_code = :association",
+    " FROM (SELECT DISTINCT company_id AS id FROM association_memberships
+            WHERE association_code = :association AND company_id IS NOT NULL) d
+      CROSS JOIN companies c INDEXED BY companies_browse_active ON c.id = d.id
+      WHERE c.status = 'active'"
+);
+const STATE: DriverSql = driver_sql!(
+    "SELECT 1 FROM companies WHERE status = 'active' AND ifnull(state, char(1114111)) = :state",
+    " FROM companies c WHERE c.status = 'active' AND ifnull(c.state, char(1114111)) = :state"
+);
+const GRADE: DriverSql = driver_sql!(
+    "SELECT 1 FROM companies
+     WHERE status = 'active' AND ifnull(quality_grade, char(1114111)) = :grade",
+    " FROM companies c
+      WHERE c.status = 'active' AND ifnull(c.quality_grade, char(1114111)) = :grade"
+);
+
+impl Driver {
+    /// In the order they are preferred when their sizes tie (all at the
+    /// cap): the ones that tend to be rare first.
+    const ALL: [Driver; 5] = [
+        Driver::Technology,
+        Driver::Contacts,
+        Driver::State,
+        Driver::Association,
+        Driver::Grade,
+    ];
+
+    fn applies(self, f: &BrowseFilter) -> bool {
+        match self {
+            Driver::Technology => f.technology.is_some(),
+            Driver::Contacts => f.has_contacts == Some(true),
+            Driver::State => f.state.is_some(),
+            Driver::Association => f.association.is_some(),
+            Driver::Grade => f.grade.is_some(),
+        }
+    }
+
+    fn sql(self) -> &'static DriverSql {
+        match self {
+            Driver::Technology => &TECHNOLOGY,
+            Driver::Contacts => &CONTACTS,
+            Driver::State => &STATE,
+            Driver::Association => &ASSOCIATION,
+            Driver::Grade => &GRADE,
+        }
+    }
+}
 
 /// Binds `value` to parameter `name` when the statement has it (the first
 /// page has no `:key`, the walk no `:ids`).
@@ -299,6 +402,10 @@ fn ids_json(ids: &[i64]) -> Result<String> {
     Ok(serde_json::to_string(ids)?)
 }
 
+fn cap(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 fn sorted_unique(ids: &[i64]) -> Vec<i64> {
     let mut v = ids.to_vec();
     v.sort_unstable();
@@ -320,17 +427,31 @@ impl Store {
 
     /// How many active companies match `filter`.
     pub fn company_browse_count(&self, filter: &BrowseFilter) -> Result<i64> {
-        self.read_snapshot(|| self.count_in_snapshot(filter, SMALL_SET))
+        self.read_snapshot(|| self.count_in_snapshot(filter))
     }
 
-    fn count_in_snapshot(&self, filter: &BrowseFilter, small_set: usize) -> Result<i64> {
-        let set = self.browse_set(filter, small_set)?;
-        let json = set.as_deref().map(ids_json).transpose()?;
-        let mut stmt = self.conn().prepare_cached(if json.is_some() {
-            COUNT_SET
-        } else {
-            COUNT_WALK
-        })?;
+    fn count_in_snapshot(&self, filter: &BrowseFilter) -> Result<i64> {
+        let driver = match filter.ids {
+            Some(_) => None,
+            None => self.smallest_driver(filter)?.map(|(d, _)| d),
+        };
+        self.count_by(filter, driver)
+    }
+
+    /// The count through `driver`; through the ids or the whole list when
+    /// there is none.
+    fn count_by(&self, filter: &BrowseFilter, driver: Option<Driver>) -> Result<i64> {
+        let json = filter
+            .ids
+            .as_deref()
+            .map(|ids| ids_json(&sorted_unique(ids)))
+            .transpose()?;
+        let sql = match (driver, &json) {
+            (Some(d), _) => d.sql().count,
+            (None, Some(_)) => COUNT_SET,
+            (None, None) => COUNT_WALK,
+        };
+        let mut stmt = self.conn().prepare_cached(sql)?;
         bind_filter(&mut stmt, filter, json.as_deref())?;
         let mut rows = stmt.raw_query();
         match rows.next()? {
@@ -387,11 +508,7 @@ impl Store {
         let run = |text: &str, key: Option<&PageKey>, limit: usize| -> Result<Vec<i64>> {
             let mut stmt = self.conn().prepare_cached(text)?;
             bind_filter(&mut stmt, filter, json.as_deref())?;
-            bind(
-                &mut stmt,
-                ":limit",
-                &i64::try_from(limit).unwrap_or(i64::MAX),
-            )?;
+            bind(&mut stmt, ":limit", &cap(limit))?;
             if let Some(k) = key {
                 bind(
                     &mut stmt,
@@ -423,35 +540,46 @@ impl Store {
         self.list_rows(&ids)
     }
 
-    /// The companies a filter restricts the list to when that set is small
-    /// (see [`SMALL_SET`]): the given ids, else the first filter whose
-    /// probe finds at most `small_set` companies. `None`: walk the index.
+    /// The companies the list is restricted to when they are few: the
+    /// given ids, else those the smallest driver yields with every filter
+    /// applied, when there are at most `small_set`. `None`: walk the index.
     fn browse_set(&self, filter: &BrowseFilter, small_set: usize) -> Result<Option<Vec<i64>>> {
         if let Some(ids) = &filter.ids {
             return Ok(Some(sorted_unique(ids)));
         }
-        let probes = [
-            (PROBE_TECHNOLOGY, filter.technology.as_deref()),
-            (
-                PROBE_CONTACTS,
-                (filter.has_contacts == Some(true)).then_some(""),
-            ),
-            (PROBE_ASSOCIATION, filter.association.as_deref()),
-            (PROBE_STATE, filter.state.as_deref()),
-            (PROBE_GRADE, filter.grade.as_deref()),
-        ];
-        for (sql, value) in probes {
-            let Some(value) = value else { continue };
-            let bound = i64::try_from(small_set.saturating_add(1)).unwrap_or(i64::MAX);
-            let mut stmt = self.conn().prepare_cached(sql)?;
-            let found = stmt
-                .query_map(rusqlite::params![value, bound], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            if found.len() <= small_set {
-                return Ok(Some(sorted_unique(&found)));
+        let Some((driver, entries)) = self.smallest_driver(filter)? else {
+            return Ok(None);
+        };
+        if entries > DRIVER_READ_LIMIT {
+            return Ok(None);
+        }
+        let mut stmt = self.conn().prepare_cached(driver.sql().ids)?;
+        bind_filter(&mut stmt, filter, None)?;
+        bind(&mut stmt, ":cap", &cap(small_set.saturating_add(1)))?;
+        let mut rows = stmt.raw_query();
+        let mut found = Vec::new();
+        while let Some(r) = rows.next()? {
+            found.push(r.get::<_, i64>(0)?);
+        }
+        Ok((found.len() <= small_set).then(|| sorted_unique(&found)))
+    }
+
+    /// The driver of `filter` with the fewest index entries, and how many
+    /// (counted up to just past [`DRIVER_READ_LIMIT`]: beyond it they only
+    /// need ranking among themselves, and a tie goes to the likelier rare).
+    fn smallest_driver(&self, filter: &BrowseFilter) -> Result<Option<(Driver, usize)>> {
+        let mut best: Option<(Driver, usize)> = None;
+        for d in Driver::ALL.into_iter().filter(|d| d.applies(filter)) {
+            let mut stmt = self.conn().prepare_cached(d.sql().entries)?;
+            bind_filter(&mut stmt, filter, None)?;
+            bind(&mut stmt, ":cap", &cap(DRIVER_READ_LIMIT + 1))?;
+            let n: i64 = stmt.raw_query().next()?.map_or(Ok(0), |r| r.get(0))?;
+            let n = usize::try_from(n).unwrap_or(0);
+            if best.is_none_or(|(_, b)| n < b) {
+                best = Some((d, n));
             }
         }
-        Ok(None)
+        Ok(best)
     }
 
     /// The list rows of `ids`, in that order.

@@ -328,6 +328,20 @@ fn each_filter_pages_and_counts_the_same_by_either_path() {
             association: Some("nobody".into()),
             ..Default::default()
         },
+        BrowseFilter {
+            association: Some("PMA".into()),
+            grade: Some("A".into()),
+            state: Some("OH".into()),
+            technology: Some("sap".into()),
+            has_contacts: Some(true),
+            ids: None,
+        },
+        BrowseFilter {
+            association: Some("NTMA".into()),
+            state: Some("PA".into()),
+            has_contacts: Some(false),
+            ..Default::default()
+        },
     ];
     for f in &filters {
         let want_all = expected(&cos, f, SortOrder::default());
@@ -347,9 +361,23 @@ fn each_filter_pages_and_counts_the_same_by_either_path() {
                 assert_eq!(back, want, "{f:?} {order:?} small set {small_set}");
             }
         }
-        for small_set in [0, SMALL_SET] {
-            let n = store.count_in_snapshot(f, small_set).unwrap();
-            assert_eq!(n as usize, want_all.len(), "{f:?} small set {small_set}");
+        // Every way in gives the same companies and the same count.
+        let mut sorted_want = want_all.clone();
+        sorted_want.sort_unstable();
+        assert_eq!(store.count_by(f, None).unwrap() as usize, want_all.len());
+        for d in Driver::ALL.into_iter().filter(|d| d.applies(f)) {
+            let n = store.count_by(f, Some(d)).unwrap();
+            assert_eq!(n as usize, want_all.len(), "{f:?} counted through {d:?}");
+            let mut stmt = store.conn().prepare(d.sql().ids).unwrap();
+            bind_filter(&mut stmt, f, None).unwrap();
+            bind(&mut stmt, ":cap", &-1).unwrap();
+            let mut rows = stmt.raw_query();
+            let mut ids = Vec::new();
+            while let Some(r) = rows.next().unwrap() {
+                ids.push(r.get::<_, i64>(0).unwrap());
+            }
+            ids.sort_unstable();
+            assert_eq!(ids, sorted_want, "{f:?} read through {d:?}");
         }
         assert_eq!(
             store.company_browse_count(f).unwrap() as usize,
@@ -495,9 +523,15 @@ fn pages_seek_their_index_instead_of_sorting() {
                 ("after", sql.after),
             ] {
                 let p = plan(text);
+                // Every filter is checked in the index or in another table:
+                // the walk never reads a company row.
                 assert!(
-                    p.contains(index) && !p.contains("TEMP B-TREE"),
+                    p.contains(&format!("COVERING INDEX {index}")) && !p.contains("TEMP B-TREE"),
                     "{index} {dir} {shape}: {p}"
+                );
+                assert!(
+                    p.contains("COVERING INDEX memberships_association_company"),
+                    "the association test reads no listing row: {p}"
                 );
                 if shape != "first" {
                     assert!(p.contains("SEARCH"), "{index} {dir} {shape} must seek: {p}");
@@ -511,11 +545,49 @@ fn pages_seek_their_index_instead_of_sorting() {
             assert!(p.contains("INTEGER PRIMARY KEY"), "{p}");
         }
     }
-    let p = plan(PROBE_TECHNOLOGY);
-    assert!(
-        p.contains("competitor_signals_vendor") && p.contains("competitor_signals_product"),
-        "{p}"
-    );
+    // Each driver reads its own index.
+    for (d, indexes) in [
+        (
+            Driver::Technology,
+            &[
+                "competitor_signals_vendor",
+                "competitor_signals_product",
+                "COVERING INDEX companies_browse_active",
+            ][..],
+        ),
+        (
+            Driver::Contacts,
+            &["contacts_company", "COVERING INDEX companies_browse_active"],
+        ),
+        (Driver::State, &["COVERING INDEX companies_browse_state"]),
+        (
+            Driver::Association,
+            &[
+                "COVERING INDEX memberships_association_company",
+                "COVERING INDEX companies_browse_active",
+            ],
+        ),
+        (Driver::Grade, &["COVERING INDEX companies_browse_grade"]),
+    ] {
+        for sql in [d.sql().ids, d.sql().count] {
+            let p = plan(sql);
+            for index in indexes {
+                assert!(p.contains(index), "{d:?} should read {index}: {p}");
+            }
+            assert!(!p.contains("PRIMARY KEY"), "{d:?} reads company rows: {p}");
+        }
+        // Sizing a driver reads its own index only.
+        let own = indexes[0].trim_start_matches("COVERING INDEX ");
+        let p = plan(d.sql().entries);
+        assert!(
+            p.contains(own) && !p.contains("companies_browse_active"),
+            "{d:?}: {p}"
+        );
+    }
+    let p = plan(COUNT_SET);
+    assert!(p.contains("COVERING INDEX companies_browse_active"), "{p}");
+    let p = plan(COUNT_WALK);
+    assert!(p.contains("COVERING INDEX"), "{p}");
     let p = plan(ROWS_SQL);
     assert!(p.contains("contacts_company"), "{p}");
 }
