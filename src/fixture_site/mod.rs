@@ -327,7 +327,7 @@ impl World {
 }
 
 /// One listing in this many is of a plant (see `listing_of`).
-const PLANT_EVERY: u64 = 40;
+const PLANT_EVERY: u64 = 15;
 
 /// Alphabetical sort key: case-insensitive, ASCII-folded, "The " ignored.
 pub(crate) fn sort_key(name: &str) -> String {

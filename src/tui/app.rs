@@ -664,7 +664,22 @@ impl App {
         lines.push(Line::from("While typing").bold());
         lines.extend(self.keymap.help(Scope::Input).into_iter().map(entry));
         let mut global = vec![Line::from("Everywhere").bold()];
-        global.extend(self.keymap.help(Scope::Global).into_iter().map(entry));
+        // The eight pane switches take one line.
+        let (panes, rest): (Vec<_>, Vec<_>) = self
+            .keymap
+            .help(Scope::Global)
+            .into_iter()
+            .partition(|(_, d)| {
+                d.ends_with(" pane") && !d.contains("next") && !d.contains("previous")
+            });
+        if !panes.is_empty() {
+            let keys: Vec<String> = panes.into_iter().map(|(k, _)| k).collect();
+            global.push(Line::from(format!(
+                "  {:<10} the eight panes",
+                keys.join("")
+            )));
+        }
+        global.extend(rest.into_iter().map(entry));
         // Two columns: this pane and text input on the left, global keys on the right.
         let rows = lines.len().max(global.len()) as u16;
         let w = area.width.min(96);
