@@ -54,6 +54,8 @@ pub enum Msg {
     Event(PipelineEvent),
     /// Throttle tick: panes dirtied by pipeline events re-query now.
     Tick,
+    /// The search index caught up with the store.
+    SearchReady,
 }
 
 /// The counts in the status bar.
@@ -220,6 +222,10 @@ impl App {
                 self.on_done(target, slot, result)
             }
             Msg::Event(ev) => self.on_event(ev),
+            Msg::SearchReady => {
+                self.dirty.insert(PaneId::Companies);
+                Vec::new()
+            }
             Msg::Tick => {
                 for pane in &mut self.panes {
                     pane.tick();

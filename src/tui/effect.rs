@@ -5,6 +5,7 @@
 //! dropped, so a slow result never overwrites a newer one.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
@@ -15,7 +16,7 @@ use super::panes::jobs::JobSpec;
 use crate::export::{ExportedFile, Profile};
 use crate::model::{Company, DecisionKind, DecisionRow, MemberRecord};
 use crate::resolve::review::{self, ReviewItem};
-use crate::search::browse::CompanySearch;
+use crate::search::browse::{CompanySearch, SearchHandle};
 use crate::secrets::Secrets;
 use crate::store::{
     AssociationQuality, CompanyListRow, ContactLine, DeadLetterRow, DriftAlertRow, EventLine,
@@ -123,6 +124,8 @@ pub struct CompanyPage {
     pub rows: Vec<CompanyListRow>,
     /// The page came back full: there may be more in its direction.
     pub full: bool,
+    /// A search ran before the index had caught up with the store.
+    pub partial_search: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -180,13 +183,24 @@ pub enum Loaded {
 }
 
 /// What running work needs: the database, where exports go, the key store
-/// and the search index (opened lazily, shared between runs).
+/// and the search index.
+///
+/// The index has one writer (`indexer`, held while a refresh runs, which can
+/// take a while on a first build) and any number of searchers (`searcher`, a
+/// handle that a refresh never blocks); `search_ready` turns true once the
+/// index has caught up with the store, until then searches see what it has.
 #[derive(Clone)]
 pub struct WorkEnv {
     pub db: PathBuf,
     pub export_dir: PathBuf,
     pub secrets: Arc<Secrets>,
-    pub search: Arc<Mutex<Option<CompanySearch>>>,
+    indexer: Arc<Mutex<Option<CompanySearch>>>,
+    searcher: Arc<Mutex<Option<SearchHandle>>>,
+    search_ready: Arc<AtomicBool>,
+}
+
+fn poisoned<T>(_: T) -> anyhow::Error {
+    anyhow::anyhow!("search index lock poisoned")
 }
 
 impl WorkEnv {
@@ -195,7 +209,9 @@ impl WorkEnv {
             db: db.to_path_buf(),
             export_dir: export_dir.to_path_buf(),
             secrets,
-            search: Arc::new(Mutex::new(None)),
+            indexer: Arc::new(Mutex::new(None)),
+            searcher: Arc::new(Mutex::new(None)),
+            search_ready: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -207,40 +223,46 @@ impl WorkEnv {
         Store::open(&self.db)
     }
 
-    /// Brings the search index up to date with the store (opening it first).
+    /// Brings the search index up to date with the store, opening it first
+    /// (searches can use it from the moment it is open).
     pub fn refresh_search(&self) -> Result<()> {
         let store = self.read()?;
-        let mut guard = self
-            .search
-            .lock()
-            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(CompanySearch::open(&self.db)?);
+        let mut indexer = self.indexer.lock().map_err(poisoned)?;
+        if indexer.is_none() {
+            let index = CompanySearch::open(&self.db)?;
+            *self.searcher.lock().map_err(poisoned)? = Some(index.handle());
+            *indexer = Some(index);
         }
-        if let Some(index) = guard.as_mut() {
-            index.refresh(&store)?;
+        if let Some(index) = indexer.as_mut() {
+            let report = index.refresh(&store)?;
+            if !report.busy {
+                self.search_ready.store(true, Ordering::SeqCst);
+            }
         }
         Ok(())
     }
 
+    pub fn search_ready(&self) -> bool {
+        self.search_ready.load(Ordering::SeqCst)
+    }
+
     /// Company ids matching the search text, best first.
     fn search_ids(&self, text: &str) -> Result<Vec<i64>> {
-        let ready = self
-            .search
-            .lock()
-            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?
-            .is_some();
-        if !ready {
-            self.refresh_search()?;
-        }
-        let guard = self
-            .search
-            .lock()
-            .map_err(|_| anyhow::anyhow!("search index lock poisoned"))?;
-        match guard.as_ref() {
-            Some(index) => index.search(text, SEARCH_LIMIT),
-            None => Ok(Vec::new()),
-        }
+        let handle = self.searcher.lock().map_err(poisoned)?.clone();
+        let handle = match handle {
+            Some(h) => h,
+            None => {
+                // Nobody opened the index yet (tests, or the very first
+                // keystroke): open and catch it up here.
+                self.refresh_search()?;
+                self.searcher
+                    .lock()
+                    .map_err(poisoned)?
+                    .clone()
+                    .context("the search index did not open")?
+            }
+        };
+        handle.search(text, SEARCH_LIMIT)
     }
 }
 
@@ -310,6 +332,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
                 },
             )?;
             Loaded::Companies(CompanyPage {
+                partial_search: !query.search.trim().is_empty() && !env.search_ready(),
                 full: rows.len() >= limit,
                 page,
                 rows,

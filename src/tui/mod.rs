@@ -129,14 +129,7 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
     let keymap = keymap::KeyMap::with_overrides(&opts.config.keys)?;
     let env = WorkEnv::new(db, &opts.config.export.out_dir, opts.secrets.clone());
     // The search index catches up in the background; searches wait for it.
-    {
-        let env = env.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = env.refresh_search() {
-                tracing::warn!("search index: {e:#}");
-            }
-        });
-    }
+
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
     let _guard = TerminalGuard;
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
@@ -148,6 +141,16 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
     }));
     let mut app = App::new(db.display().to_string(), keymap);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    {
+        let env = env.clone();
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || match env.refresh_search() {
+            Ok(()) => {
+                let _ = tx.send(Msg::SearchReady);
+            }
+            Err(e) => tracing::warn!("search index: {e:#}"),
+        });
+    }
     let mut events: Option<EventReceiver> = None;
     let mut job_tasks = tokio::task::JoinSet::new();
     let size = terminal.size()?;
@@ -169,10 +172,15 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
                         events = Some(erx);
                         let cfg = opts.config.clone();
                         let env = env.clone();
+                        let tx = tx.clone();
                         job_tasks.spawn(async move {
                             let r = crate::pipeline::run(&cfg, req, etx, RunControl::new()).await;
                             // New companies become searchable.
-                            let _ = tokio::task::spawn_blocking(move || env.refresh_search()).await;
+                            let indexed =
+                                tokio::task::spawn_blocking(move || env.refresh_search()).await;
+                            if matches!(indexed, Ok(Ok(()))) {
+                                let _ = tx.send(Msg::SearchReady);
+                            }
                             r.map(|s| s.job_id)
                         });
                     }

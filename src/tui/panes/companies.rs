@@ -87,6 +87,8 @@ pub struct CompaniesPane {
     /// The search text before `/`, restored by esc.
     search_before: String,
     pub detail: Option<DetailView>,
+    /// The last search ran while the index was still being built.
+    pub partial_search: bool,
     /// Counts per search and filter, so going back to a view does not count
     /// a million rows again (cleared on refresh).
     counts: std::collections::HashMap<String, i64>,
@@ -301,6 +303,7 @@ impl Pane for CompaniesPane {
                 self.fetching = false;
                 self.loaded = true;
                 self.error = None;
+                self.partial_search = page.partial_search;
                 let n = page.rows.len();
                 match page.page {
                     PageAt::First => {
