@@ -158,7 +158,12 @@ impl Store {
                 schema_version()
             );
         }
-        migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        // Only a database behind this binary's schema is migrated: the
+        // foreign-key check after migrating reads every table, which a
+        // million-company store should not pay on every open.
+        if current < schema_version() {
+            migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        }
         let store = Self {
             conn,
             path: path.to_path_buf(),

@@ -140,7 +140,9 @@ pub struct CompanyDetail {
 
 #[derive(Debug, Clone)]
 pub struct ReviewData {
-    pub item: Option<ReviewItem>,
+    /// The next pairs, most uncertain first: the pane shows the first and
+    /// moves to the next the moment a decision is made, while it is written.
+    pub items: Vec<ReviewItem>,
     pub pending: i64,
     pub decided: i64,
     pub last: Option<DecisionRow>,
@@ -266,6 +268,9 @@ impl WorkEnv {
     }
 }
 
+/// Review pairs read ahead of the one on screen.
+pub const REVIEW_PREFETCH: usize = 4;
+
 /// Search-as-you-type shows at most this many matches.
 pub const SEARCH_LIMIT: usize = 1000;
 
@@ -361,7 +366,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
         }
         Work::ReviewNext => {
             let store = env.read()?;
-            let item = review::queue(&store, Some(1))?.into_iter().next();
+            let items = review::queue(&store, Some(REVIEW_PREFETCH))?;
             let counts = store.candidate_counts()?;
             let count = |s: &str| {
                 counts
@@ -371,7 +376,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
                     .sum::<i64>()
             };
             Loaded::Review(Box::new(ReviewData {
-                item,
+                items,
                 pending: count("pending"),
                 decided: count("approved") + count("rejected") + count("skipped"),
                 last: store.last_analyst_decision()?,

@@ -361,7 +361,7 @@ fn review_merge_undo_keep_apart_and_states() {
     h.press(KeyCode::Char('u'));
     assert!(h.store().decisions().unwrap().is_empty());
     let review = h.app.pane_as::<ReviewPane>(PaneId::Review).unwrap();
-    assert!(review.data.as_ref().unwrap().item.is_some());
+    assert!(review.current().is_some());
     // Keep apart is stored and never asked again.
     h.press(KeyCode::Char('n'));
     let d = h.store().decisions().unwrap();
@@ -369,7 +369,7 @@ fn review_merge_undo_keep_apart_and_states() {
     assert_eq!(d[0].decision, crate::model::DecisionKind::KeepApart);
     h.press(KeyCode::Char('r'));
     let review = h.app.pane_as::<ReviewPane>(PaneId::Review).unwrap();
-    assert!(review.data.as_ref().unwrap().item.is_none());
+    assert!(review.current().is_none());
     let mut b = broken();
     b.press(KeyCode::Char('3'));
     snap!("review_error", b.screen());
@@ -766,4 +766,64 @@ fn counts_are_cached_per_view_until_refresh() {
             .iter()
             .any(|e| matches!(e.work, Work::CompanyCount(_)))
     );
+}
+
+#[test]
+fn the_next_pair_shows_before_the_decision_is_written() {
+    let mut h = Harness::new();
+    {
+        let store = h.store();
+        let a = add(
+            &store,
+            &member("NEMA", "Harbor Lighting Co", None, "Tacoma", "WA"),
+        );
+        let b = add(
+            &store,
+            &member("AIA", "Harbor Lighting Company", None, "Seattle", "WA"),
+        );
+        let evidence = PairEvidence {
+            features: Vec::new(),
+            score: 0.45,
+            agreed: vec!["same name".into()],
+            conflicted: vec!["different city".into()],
+            hard_conflict: false,
+        };
+        store
+            .upsert_candidate(&PairWrite {
+                left_id: a,
+                right_id: b,
+                evidence: &evidence,
+                job_id: None,
+            })
+            .unwrap();
+    }
+    h.press(KeyCode::Char('3'));
+    let first = h
+        .app
+        .pane_as::<ReviewPane>(PaneId::Review)
+        .unwrap()
+        .current()
+        .unwrap()
+        .left
+        .name
+        .clone();
+    // `s` without running its write: the other pair is on screen at once.
+    let effects = h.app.update(Msg::Key(key(KeyCode::Char('s'))));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect {
+            work: Work::Decide { .. },
+            ..
+        }]
+    ));
+    let review = h.app.pane_as::<ReviewPane>(PaneId::Review).unwrap();
+    let next = review.current().unwrap().left.name.clone();
+    assert_ne!(first, next);
+    assert_eq!(review.data.as_ref().unwrap().decided, 1);
+    // The write lands and the queue is read again: the skipped pair is gone.
+    h.run(effects);
+    assert_eq!(h.store().decisions().unwrap().len(), 1);
+    let review = h.app.pane_as::<ReviewPane>(PaneId::Review).unwrap();
+    assert_eq!(review.data.as_ref().unwrap().items.len(), 1);
+    assert_eq!(review.current().unwrap().left.name, next);
 }

@@ -18,26 +18,40 @@ use crate::tui::input::TextInput;
 pub struct ReviewPane {
     pub data: Option<ReviewData>,
     pub error: Option<String>,
-    /// A decision is being written: keys wait for it.
+    /// An undo or a bulk accept is being written: keys wait for it.
     pub busy: bool,
+    /// Decisions on their way to the store.
+    pub writes: usize,
     prompt: Option<TextInput>,
 }
 
 impl ReviewPane {
+    /// The pair on screen.
+    pub fn current(&self) -> Option<&crate::resolve::review::ReviewItem> {
+        self.data.as_ref().and_then(|d| d.items.first())
+    }
+
     fn decide(&mut self, kind: DecisionKind, fx: &mut Fx) {
-        if self.busy {
-            return;
-        }
-        let Some(item) = self.data.as_ref().and_then(|d| d.item.as_ref()) else {
+        let Some(item) = self.current() else {
             fx.status("Nothing to review.");
             return;
         };
-        self.busy = true;
-        fx.write(Work::Decide {
-            kind,
-            left: item.candidate.left_id,
-            right: item.candidate.right_id,
-        });
+        let (left, right) = (item.candidate.left_id, item.candidate.right_id);
+        fx.write(Work::Decide { kind, left, right });
+        // Show the next pair now; the queue is read again once the write is in.
+        if let Some(d) = self.data.as_mut() {
+            d.items.remove(0);
+            if kind == DecisionKind::Merge {
+                // Pairs with either company change with the merge: wait for them.
+                d.items.retain(|i| {
+                    ![left, right].contains(&i.candidate.left_id)
+                        && ![left, right].contains(&i.candidate.right_id)
+                });
+            }
+            d.pending = (d.pending - 1).max(0);
+            d.decided += 1;
+        }
+        self.writes += 1;
     }
 }
 
@@ -68,13 +82,15 @@ impl Pane for ReviewPane {
 
     fn update(&mut self, action: Action, fx: &mut Fx) {
         match action {
+            _ if self.busy => fx.status("Wait: the last change is being written."),
             Action::Merge => self.decide(DecisionKind::Merge, fx),
             Action::KeepApart => self.decide(DecisionKind::KeepApart, fx),
             Action::Skip => self.decide(DecisionKind::Skip, fx),
-            Action::Undo if !self.busy => {
+            Action::Undo if self.writes == 0 => {
                 self.busy = true;
                 fx.write(Work::UndoLast);
             }
+            Action::Undo => fx.status("Wait: a decision is being written."),
             Action::AcceptAbove => {
                 self.prompt = Some(
                     TextInput::new("merge every pending pair scoring at least: ").with_text("0.9"),
@@ -92,9 +108,12 @@ impl Pane for ReviewPane {
             }
             Loaded::Done(msg) => {
                 self.busy = false;
+                self.writes = self.writes.saturating_sub(1);
                 fx.status(msg);
-                // The next pair, straight away.
-                fx.query(Slot::Main, Work::ReviewNext);
+                // Read the queue again once nothing is on its way.
+                if self.writes == 0 {
+                    fx.query(Slot::Main, Work::ReviewNext);
+                }
             }
             _ => {}
         }
@@ -102,6 +121,10 @@ impl Pane for ReviewPane {
 
     fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
         self.busy = false;
+        if slot == Slot::Write {
+            self.writes = self.writes.saturating_sub(1);
+            fx.query(Slot::Main, Work::ReviewNext);
+        }
         if slot == Slot::Main {
             self.error = Some(error.clone());
         }
@@ -130,6 +153,7 @@ impl Pane for ReviewPane {
         match input.text.trim().parse::<f64>() {
             Ok(score) if (0.0..=1.0).contains(&score) => {
                 self.busy = true;
+                self.writes += 1;
                 fx.write(Work::AcceptAbove(score));
             }
             _ => fx.status(format!(
@@ -178,10 +202,13 @@ impl Pane for ReviewPane {
                 )),
             gauge_area,
         );
-        let Some(item) = &data.item else {
-            let mut lines = vec![Line::from(
-                "No pair waits for a decision. Resolution sends the uncertain ones here.",
-            )];
+        let Some(item) = data.items.first() else {
+            let first = if data.pending > 0 {
+                "Reading the next pairs…"
+            } else {
+                "No pair waits for a decision. Resolution sends the uncertain ones here."
+            };
+            let mut lines = vec![Line::from(first)];
             if let Some(last) = &data.last {
                 lines.push(Line::from(format!(
                     "Last decision #{}: {} #{} and #{} (u undoes it).",
