@@ -405,6 +405,12 @@ impl App {
                 out.extend(self.app_work(Work::StatusCounts));
                 return out;
             }
+            Action::Search if self.active != PaneId::Companies => {
+                // Search lives in the Companies pane; `/` anywhere goes there.
+                let mut out = self.switch(PaneId::Companies);
+                out.extend(self.with_pane(PaneId::Companies, |p, fx| p.update(Action::Search, fx)));
+                return out;
+            }
             Action::Profile => {
                 self.profile = self.profile.next();
                 self.status = Some(format!("export profile: {}", self.profile.name()));

@@ -827,3 +827,14 @@ fn the_next_pair_shows_before_the_decision_is_written() {
     assert_eq!(review.data.as_ref().unwrap().items.len(), 1);
     assert_eq!(review.current().unwrap().left.name, next);
 }
+
+#[test]
+fn slash_anywhere_searches_companies() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('5'));
+    h.press(KeyCode::Char('/'));
+    assert_eq!(h.app.active, PaneId::Companies);
+    h.chars("forge");
+    assert_eq!(h.companies().rows.len(), 1);
+    assert_eq!(h.companies().rows[0].name, "Northern Forge Ltd.");
+}

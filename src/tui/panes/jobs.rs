@@ -559,9 +559,15 @@ impl JobsPane {
                     .map(|(k, v)| format!("{k} {v}"))
                     .collect::<Vec<_>>()
                     .join(" · ");
+                let queued = match l.progress.get(Phase::Discovery.as_str()) {
+                    Some((done, Some(total))) => {
+                        format!(" · queued {}", total.saturating_sub(*done))
+                    }
+                    _ => String::new(),
+                };
                 vec![
                     Line::from(format!(
-                        "pages {} · errors {} · {}",
+                        "pages {}{queued} · errors {} · {}",
                         l.pages, l.errors, deltas
                     )),
                     Line::from(Span::styled(sites, t.dim)),
