@@ -838,3 +838,46 @@ fn slash_anywhere_searches_companies() {
     assert_eq!(h.companies().rows.len(), 1);
     assert_eq!(h.companies().rows[0].name, "Northern Forge Ltd.");
 }
+
+#[test]
+fn a_job_from_the_form_reuses_the_newest_jobs_parameters() {
+    use super::panes::jobs::JobSpec;
+    use super::{TuiOptions, job_request};
+    use crate::pipeline::JobParams;
+    let h = Harness::empty();
+    let opts = TuiOptions {
+        config: crate::config::Config::default(),
+        config_path: None,
+        secrets: h.env.secrets.clone(),
+    };
+    let spec = |codes: &[&str]| JobSpec {
+        mode: JobMode::Full,
+        associations: codes.iter().map(|c| c.to_string()).collect(),
+        force_full: true,
+        max_pages: Some(10),
+        resume: None,
+    };
+    // A fresh database: the configured associations, narrowed by the form.
+    let req = job_request(&h.db, &opts, &spec(&["pma", "NEMA"])).unwrap();
+    let codes: Vec<&str> = req.params.associations.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(codes, ["PMA", "NEMA"]);
+    assert!(req.params.force_full);
+    assert_eq!(req.params.max_pages, Some(10));
+    assert!(req.params.demo.is_none());
+    // After a demo job: its loopback world comes along.
+    let demo = crate::pipeline::demo::demo_params(
+        crate::pipeline::params::DemoWorld { seed: 7, members: 30, with_selectors: false },
+        false,
+    );
+    h.store()
+        .create_job(&NewJob { kind: "demo", mode: JobMode::Full, params_json: &demo.to_json() })
+        .unwrap();
+    let req = job_request(&h.db, &opts, &spec(&[])).unwrap();
+    assert!(req.params.demo.is_some());
+    assert_eq!(
+        req.params.associations.len(),
+        JobParams::from_json(&demo.to_json()).unwrap().associations.len()
+    );
+    let err = job_request(&h.db, &opts, &spec(&["XYZ"])).unwrap_err().to_string();
+    assert!(err.contains("no association matches XYZ"), "{err}");
+}
