@@ -859,25 +859,68 @@ fn a_job_from_the_form_reuses_the_newest_jobs_parameters() {
     };
     // A fresh database: the configured associations, narrowed by the form.
     let req = job_request(&h.db, &opts, &spec(&["pma", "NEMA"])).unwrap();
-    let codes: Vec<&str> = req.params.associations.iter().map(|a| a.code.as_str()).collect();
+    let codes: Vec<&str> = req
+        .params
+        .associations
+        .iter()
+        .map(|a| a.code.as_str())
+        .collect();
     assert_eq!(codes, ["PMA", "NEMA"]);
     assert!(req.params.force_full);
     assert_eq!(req.params.max_pages, Some(10));
     assert!(req.params.demo.is_none());
     // After a demo job: its loopback world comes along.
     let demo = crate::pipeline::demo::demo_params(
-        crate::pipeline::params::DemoWorld { seed: 7, members: 30, with_selectors: false },
+        crate::pipeline::params::DemoWorld {
+            seed: 7,
+            members: 30,
+            with_selectors: false,
+        },
         false,
     );
     h.store()
-        .create_job(&NewJob { kind: "demo", mode: JobMode::Full, params_json: &demo.to_json() })
+        .create_job(&NewJob {
+            kind: "demo",
+            mode: JobMode::Full,
+            params_json: &demo.to_json(),
+        })
         .unwrap();
     let req = job_request(&h.db, &opts, &spec(&[])).unwrap();
     assert!(req.params.demo.is_some());
     assert_eq!(
         req.params.associations.len(),
-        JobParams::from_json(&demo.to_json()).unwrap().associations.len()
+        JobParams::from_json(&demo.to_json())
+            .unwrap()
+            .associations
+            .len()
     );
-    let err = job_request(&h.db, &opts, &spec(&["XYZ"])).unwrap_err().to_string();
+    let err = job_request(&h.db, &opts, &spec(&["XYZ"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no association matches XYZ"), "{err}");
+}
+
+#[test]
+fn clicks_select_rows_and_a_second_click_opens() {
+    let mut h = Harness::new();
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Screen line 2 is the pane's border, 3 the header, 4 the first row.
+    h.send(click(6));
+    assert_eq!(h.companies().selected, 2);
+    h.send(click(6));
+    assert!(h.companies().detail.is_some());
+    h.press(KeyCode::Char('6'));
+    h.send(click(5));
+    let q = h
+        .app
+        .pane_as::<super::panes::quality::QualityPane>(PaneId::Quality)
+        .unwrap();
+    assert_eq!(q.selected, 1);
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::detail::DetailView;
-use super::{Ctx, ExportView, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::store::{BrowseFilter, CompanyListRow, CompanySort, SortOrder};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, PageAt, Slot, Work};
@@ -422,18 +422,11 @@ impl Pane for CompaniesPane {
         if self.detail.is_some() {
             return;
         }
-        // Border and header take the first two lines.
-        let Some(line) = usize::from(row).checked_sub(2) else {
-            return;
-        };
-        let offset = self.selected.saturating_sub(fx.page_rows.saturating_sub(1));
-        let target = offset + line;
-        if target < self.rows.len() {
-            if target == self.selected {
-                self.update(Action::Open, fx);
-            } else {
-                self.selected = target;
-            }
+        // A click on the selected row opens it.
+        match clicked_row(self.selected, self.rows.len(), row, fx.page_rows) {
+            Some(r) if r == self.selected => self.update(Action::Open, fx),
+            Some(r) => self.selected = r,
+            None => {}
         }
     }
 

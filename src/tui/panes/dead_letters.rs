@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::store::DeadLetterRow;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -100,6 +100,13 @@ impl Pane for DeadLettersPane {
 
     fn export_view(&self) -> Option<ExportView> {
         Some(ExportView::DeadLetters)
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self.rows.as_ref().map(Vec::len).unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

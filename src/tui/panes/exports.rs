@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::{Ctx, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::store::ExportRun;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -43,6 +43,13 @@ impl Pane for ExportsPane {
     fn failed(&mut self, _slot: Slot, error: String, fx: &mut Fx) {
         self.error = Some(error.clone());
         fx.status(format!("Error: {error}"));
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self.runs.as_ref().map(Vec::len).unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

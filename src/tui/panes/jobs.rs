@@ -12,7 +12,7 @@ use ratatui::widgets::{
     Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Table, TableState,
 };
 
-use super::{Ctx, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::model::{Delta, JobMode, JobStatus, Phase, PipelineEvent};
 use crate::store::JobControl;
 use crate::tui::action::Action;
@@ -379,6 +379,14 @@ impl Pane for JobsPane {
                 fx.status(format!("Error: {e}"));
                 self.form = Some(form);
             }
+        }
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self.data.as_ref().map(|d| d.jobs.len()).unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+            self.query(fx);
         }
     }
 

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::{Ctx, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::tui::action::Action;
 use crate::tui::effect::{KeysData, Loaded, Secret, Slot, Work};
 use crate::tui::input::TextInput;
@@ -114,6 +114,13 @@ impl Pane for KeysPane {
             provider,
             secret: Secret(key),
         });
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self.data.as_ref().map(|d| d.keys.len()).unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

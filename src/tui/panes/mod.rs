@@ -215,6 +215,16 @@ pub trait Pane: std::any::Any {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx);
 }
 
+/// The row of a bordered table with a header that a click on line `line` of
+/// the pane hits, if any. The table scrolls so the selection stays in view,
+/// which puts the first visible row at `selected - (visible - 1)` or 0.
+pub fn clicked_row(selected: usize, len: usize, line: u16, visible: usize) -> Option<usize> {
+    let line = usize::from(line).checked_sub(2)?;
+    let offset = selected.saturating_sub(visible.saturating_sub(1));
+    let row = offset + line;
+    (row < len).then_some(row)
+}
+
 /// Moves a selection within `len` rows by a movement action; false for other actions.
 pub fn move_selection(selected: &mut usize, len: usize, action: Action, page: usize) -> bool {
     let last = len.saturating_sub(1);

@@ -8,7 +8,7 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Borders, Cell, Gauge, Paragraph, Row, Table, TableState,
 };
 
-use super::{Ctx, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, QualityData, Slot, Work};
 
@@ -54,6 +54,17 @@ impl Pane for QualityPane {
 
     fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {
         matches!(ev, crate::model::PipelineEvent::PhaseFinished { .. })
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self
+            .data
+            .as_ref()
+            .map(|d| d.associations.len())
+            .unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Pane, PaneId, move_selection};
+use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::store::{SignalGroup, SignalGroupBy, SignalRow};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -165,6 +165,15 @@ impl Pane for SignalsPane {
             by: self.by,
             key: g.key.clone(),
         })
+    }
+
+    fn click(&mut self, row: u16, fx: &mut Fx) {
+        let len = self.groups.as_ref().map(Vec::len).unwrap_or(0);
+        if let Some(r) = clicked_row(self.selected, len, row, fx.page_rows) {
+            self.selected = r;
+            self.in_group = false;
+            self.load_group(fx);
+        }
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
