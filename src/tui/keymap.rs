@@ -273,8 +273,8 @@ impl Default for KeyMap {
         bind(&mut input, &[p(Backspace)], A::DeleteChar);
         bind(&mut input, &[Key::ctrl('u')], A::ClearInput);
         bind(&mut input, &[Key::ctrl('c')], A::Quit);
-        bind(&mut input, &[p(Tab)], A::NextField);
-        bind(&mut input, &[p(BackTab)], A::PrevField);
+        bind(&mut input, &[p(Tab), p(Down)], A::NextField);
+        bind(&mut input, &[p(BackTab), p(Up)], A::PrevField);
         Self {
             global,
             panes,

@@ -222,6 +222,10 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
     // A job this TUI started is asked to stop at its next checkpoint; it
     // resumes with `nam run --resume ID` or `R` in the Jobs pane.
     if let Some((id, _)) = app.running_job {
+        app.status = Some(format!(
+            "Stopping job {id} at its next checkpoint; R in the Jobs pane (or nam run --resume {id}) continues it…"
+        ));
+        let _ = terminal.draw(|f| app.render(f));
         let _ = crate::pipeline::control_job(db, id, crate::store::JobControl::Cancel);
         while job_tasks.join_next().await.is_some() {}
     }

@@ -597,7 +597,7 @@ fn jobs_form_starts_a_job_and_controls_check_the_status() {
     h.press(KeyCode::Char('n'));
     snap!("jobs_form", h.screen());
     h.press(KeyCode::Char(' ')); // mode: full -> extract
-    h.press(KeyCode::Tab);
+    h.press(KeyCode::Down);
     h.chars("pma, nema");
     h.press(KeyCode::Tab);
     h.press(KeyCode::Char(' ')); // force full: yes
