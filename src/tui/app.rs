@@ -505,7 +505,7 @@ impl App {
                     }
                     return Vec::new();
                 }
-                let (_, main, _) = self.areas(Rect::new(0, 0, self.size.0, self.size.1));
+                let [_, _, main, _, _] = screen_areas(Rect::new(0, 0, self.size.0, self.size.1));
                 if m.row >= main.y && m.row < main.y + main.height {
                     let row = m.row - main.y;
                     let active = self.active;
@@ -547,36 +547,8 @@ impl App {
         None
     }
 
-    fn areas(&self, area: Rect) -> (Rect, Rect, Rect) {
-        let [top, tabs, main, hint, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        let _ = top;
-        (
-            tabs,
-            main,
-            Rect {
-                height: hint.height + status.height,
-                ..hint
-            },
-        )
-    }
-
     pub fn render(&self, frame: &mut Frame) {
-        let area = frame.area();
-        let [top, tabs, main, hint, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        let [top, tabs, main, hint, status] = screen_areas(frame.area());
         let t = &self.theme;
         frame.render_widget(
             Line::from(vec![
@@ -713,4 +685,16 @@ impl App {
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), left);
         frame.render_widget(Paragraph::new(global).wrap(Wrap { trim: false }), right);
     }
+}
+
+/// The screen's rows: title, tabs, the pane, the hint line, the status bar.
+fn screen_areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
 }
