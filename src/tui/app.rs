@@ -256,7 +256,7 @@ impl App {
                 self.status = Some(format!("Error: {e}"));
                 Vec::new()
             }
-            (Target::Pane(id), Ok(Loaded::Exported(files))) => {
+            (Target::Pane(_), Ok(Loaded::Exported(files))) => {
                 let rows = files.first().map(|f| f.rows).unwrap_or(0);
                 let paths: Vec<String> =
                     files.iter().map(|f| f.path.display().to_string()).collect();
@@ -267,7 +267,6 @@ impl App {
                 ));
                 // The Exports pane lists it next time it shows.
                 self.dirty.insert(PaneId::Exports);
-                let _ = id;
                 Vec::new()
             }
             (Target::Pane(id), Ok(data)) => {
