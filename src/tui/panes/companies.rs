@@ -11,7 +11,7 @@ use super::detail::DetailView;
 use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
 use crate::store::{BrowseFilter, CompanyListRow, CompanySort, SortOrder};
 use crate::tui::action::Action;
-use crate::tui::effect::{Loaded, PageAt, Slot, Work};
+use crate::tui::effect::{Loaded, PageAt, SEARCH_LIMIT, Slot, Work};
 use crate::tui::input::TextInput;
 
 /// Rows per page fetched from the store.
@@ -195,6 +195,10 @@ impl CompaniesPane {
 
     fn title(&self) -> String {
         let count = match self.count {
+            // A search lists its best SEARCH_LIMIT matches; there may be more.
+            Some(n) if !self.query.search.trim().is_empty() && n as usize >= SEARCH_LIMIT => {
+                format!("best {n}")
+            }
             Some(n) => n.to_string(),
             None => "…".into(),
         };
@@ -215,7 +219,12 @@ impl CompaniesPane {
         } else {
             format!(" · {desc}")
         };
-        format!(" Companies ({count}) · by {by} {arrow}{filters} ")
+        let partial = if self.partial_search {
+            " · search index still building, r retries"
+        } else {
+            ""
+        };
+        format!(" Companies ({count}) · by {by} {arrow}{filters}{partial} ")
     }
 }
 
