@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::store::DeadLetterRow;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -119,16 +119,17 @@ impl Pane for DeadLettersPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(format!(" Dead letters ({count}) "), t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not load dead letters", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(rows) = &self.rows else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(rows) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not load dead letters",
+                error: self.error.as_ref(),
+                data: self.rows.as_ref(),
+            },
+        ) else {
             return;
         };
         if rows.is_empty() {

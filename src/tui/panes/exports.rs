@@ -3,10 +3,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::store::ExportRun;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -58,16 +58,17 @@ impl Pane for ExportsPane {
             " Exports · e exports the current view of any pane · p profile ",
             t.title,
         ));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not load the export log", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(runs) = &self.runs else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(runs) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not load the export log",
+                error: self.error.as_ref(),
+                data: self.runs.as_ref(),
+            },
+        ) else {
             return;
         };
         if runs.is_empty() {

@@ -12,7 +12,7 @@ use ratatui::widgets::{
     Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Table, TableState,
 };
 
-use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::model::{Delta, JobMode, JobStatus, Phase, PipelineEvent};
 use crate::store::JobControl;
 use crate::tui::action::Action;
@@ -397,16 +397,17 @@ impl Pane for JobsPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(" Jobs ", t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not load jobs", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(data) = &self.data else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(data) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not load jobs",
+                error: self.error.as_ref(),
+                data: self.data.as_ref(),
+            },
+        ) else {
             return;
         };
         if data.jobs.is_empty() {

@@ -3,10 +3,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
-use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::tui::action::Action;
 use crate::tui::effect::{KeysData, Loaded, Secret, Slot, Work};
 use crate::tui::input::TextInput;
@@ -132,16 +132,17 @@ impl Pane for KeysPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not read the key store", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(data) = &self.data else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(data) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not read the key store",
+                error: self.error.as_ref(),
+                data: self.data.as_ref(),
+            },
+        ) else {
             return;
         };
         let rows = data.keys.iter().map(|(p, k)| {

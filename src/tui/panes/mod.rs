@@ -14,6 +14,8 @@ pub mod signals;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
 use serde::{Deserialize, Serialize};
 
 use super::action::Action;
@@ -213,6 +215,38 @@ pub trait Pane: std::any::Any {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx);
+}
+
+/// A pane's data as far as it has come: none yet, or a failed load.
+pub struct Loading<'b, 'a, T> {
+    /// The pane's frame, drawn around the error or "Loading…".
+    pub block: &'b Block<'b>,
+    /// What failed, in the pane's words.
+    pub failed: &'b str,
+    pub error: Option<&'b String>,
+    pub data: Option<&'a T>,
+}
+
+/// The data a pane draws, or, while it has none, its load error or
+/// "Loading…" drawn in its block instead.
+pub fn ready<'a, T>(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    l: Loading<'_, 'a, T>,
+) -> Option<&'a T> {
+    if let Some(e) = l.error {
+        let p = Paragraph::new(vec![
+            Line::from(Span::styled(l.failed.to_string(), ctx.theme.bad)),
+            Line::from(e.clone()),
+        ]);
+        frame.render_widget(p.block(l.block.clone()), area);
+        return None;
+    }
+    if l.data.is_none() {
+        frame.render_widget(Paragraph::new("Loading…").block(l.block.clone()), area);
+    }
+    l.data
 }
 
 /// The row of a bordered table with a header that a click on line `line` of

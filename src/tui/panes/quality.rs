@@ -8,7 +8,7 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Borders, Cell, Gauge, Paragraph, Row, Table, TableState,
 };
 
-use super::{Ctx, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, QualityData, Slot, Work};
 
@@ -72,16 +72,17 @@ impl Pane for QualityPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(" Quality by association ", t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not compute quality", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(data) = &self.data else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(data) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not compute quality",
+                error: self.error.as_ref(),
+                data: self.data.as_ref(),
+            },
+        ) else {
             return;
         };
         if data.associations.iter().all(|a| a.companies == 0) {

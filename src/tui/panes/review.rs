@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
 
-use super::{Ctx, Fx, Pane, PaneId};
+use super::{Ctx, Fx, Loading, Pane, PaneId, ready};
 use crate::model::{Company, DecisionKind};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, ReviewData, Slot, Work};
@@ -168,16 +168,17 @@ impl Pane for ReviewPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(" Review ", t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not load the review queue", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(data) = &self.data else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(data) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not load the review queue",
+                error: self.error.as_ref(),
+                data: self.data.as_ref(),
+            },
+        ) else {
             return;
         };
         let [gauge_area, main, reasons_area] = Layout::vertical([

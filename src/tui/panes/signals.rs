@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Pane, PaneId, clicked_row, move_selection};
+use super::{Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
 use crate::store::{SignalGroup, SignalGroupBy, SignalRow};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -182,16 +182,17 @@ impl Pane for SignalsPane {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, t.title));
-        if let Some(e) = &self.error {
-            let p = Paragraph::new(vec![
-                Line::from(Span::styled("Could not load signals", t.bad)),
-                Line::from(e.clone()),
-            ]);
-            frame.render_widget(p.block(block), area);
-            return;
-        }
-        let Some(groups) = &self.groups else {
-            frame.render_widget(Paragraph::new("Loading…").block(block), area);
+        let Some(groups) = ready(
+            frame,
+            area,
+            ctx,
+            Loading {
+                block: &block,
+                failed: "Could not load signals",
+                error: self.error.as_ref(),
+                data: self.groups.as_ref(),
+            },
+        ) else {
             return;
         };
         if groups.is_empty() {
