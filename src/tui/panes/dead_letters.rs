@@ -6,7 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{
+    Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready,
+};
 use crate::store::DeadLetterRow;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -84,10 +86,7 @@ impl Pane for DeadLettersPane {
     }
 
     fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
-        if slot == Slot::Main {
-            self.error = Some(error.clone());
-        }
-        fx.status(format!("Error: {error}"));
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {

@@ -12,7 +12,7 @@ use ratatui::widgets::{
     Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Table, TableState,
 };
 
-use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready};
 use crate::model::{Delta, JobMode, JobStatus, Phase, PipelineEvent};
 use crate::store::JobControl;
 use crate::tui::action::Action;
@@ -244,10 +244,7 @@ impl Pane for JobsPane {
     }
 
     fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
-        if slot == Slot::Main {
-            self.error = Some(error.clone());
-        }
-        fx.status(format!("Error: {error}"));
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn on_event(&mut self, ev: &PipelineEvent) -> bool {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
-use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready};
 use crate::tui::action::Action;
 use crate::tui::effect::{KeysData, Loaded, Secret, Slot, Work};
 use crate::tui::input::TextInput;
@@ -84,10 +84,7 @@ impl Pane for KeysPane {
     }
 
     fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
-        if slot == Slot::Main {
-            self.error = Some(error.clone());
-        }
-        fx.status(format!("Error: {error}"));
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn input(&self) -> Option<&TextInput> {

@@ -217,6 +217,15 @@ pub trait Pane: std::any::Any {
     fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx);
 }
 
+/// A failed read shows in the pane (until the next load succeeds); every
+/// failure shows in the status line.
+pub fn note_failure(error: &mut Option<String>, slot: Slot, message: String, fx: &mut Fx) {
+    if slot.is_query() {
+        *error = Some(message.clone());
+    }
+    fx.status(format!("Error: {message}"));
+}
+
 /// A pane's data as far as it has come: none yet, or a failed load.
 pub struct Loading<'b, 'a, T> {
     /// The pane's frame, drawn around the error or "Loading…".
