@@ -924,3 +924,23 @@ fn clicks_select_rows_and_a_second_click_opens() {
         .unwrap();
     assert_eq!(q.selected, 1);
 }
+
+#[test]
+fn a_failed_export_is_reported_without_hiding_the_pane() {
+    let mut h = Harness::new();
+    // The export directory cannot be created: a file is in the way.
+    let blocked = h.db.with_file_name("not-a-dir");
+    std::fs::write(&blocked, b"x").unwrap();
+    h.env.export_dir = blocked.join("exports");
+    for pane in ['8', '6', '5'] {
+        h.press(KeyCode::Char(pane));
+        h.press(KeyCode::Char('e'));
+        assert!(
+            h.app.status.as_deref().unwrap().starts_with("Error:"),
+            "{:?}",
+            h.app.status
+        );
+        let screen = h.screen();
+        assert!(!screen.contains("Could not"), "pane {pane}:\n{screen}");
+    }
+}

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready};
 use crate::store::ExportRun;
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -40,9 +40,8 @@ impl Pane for ExportsPane {
         }
     }
 
-    fn failed(&mut self, _slot: Slot, error: String, fx: &mut Fx) {
-        self.error = Some(error.clone());
-        fx.status(format!("Error: {error}"));
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn click(&mut self, row: u16, fx: &mut Fx) {

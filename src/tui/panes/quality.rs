@@ -8,7 +8,7 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Borders, Cell, Gauge, Paragraph, Row, Table, TableState,
 };
 
-use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{Ctx, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, QualityData, Slot, Work};
 
@@ -47,9 +47,8 @@ impl Pane for QualityPane {
         }
     }
 
-    fn failed(&mut self, _slot: Slot, error: String, fx: &mut Fx) {
-        self.error = Some(error.clone());
-        fx.status(format!("Error: {error}"));
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {

@@ -8,7 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, ready};
+use super::{
+    Ctx, ExportView, Fx, Loading, Pane, PaneId, clicked_row, move_selection, note_failure, ready,
+};
 use crate::store::{SignalGroup, SignalGroupBy, SignalRow};
 use crate::tui::action::Action;
 use crate::tui::effect::{Loaded, Slot, Work};
@@ -151,9 +153,8 @@ impl Pane for SignalsPane {
         }
     }
 
-    fn failed(&mut self, _slot: Slot, error: String, fx: &mut Fx) {
-        self.error = Some(error.clone());
-        fx.status(format!("Error: {error}"));
+    fn failed(&mut self, slot: Slot, error: String, fx: &mut Fx) {
+        note_failure(&mut self.error, slot, error, fx);
     }
 
     fn on_event(&mut self, ev: &crate::model::PipelineEvent) -> bool {
