@@ -498,6 +498,15 @@ impl Store {
         Ok(())
     }
 
+    /// Dead letters not yet re-queued (what `dead_letter_rows(false)` lists).
+    pub fn dead_letter_count(&self) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM dead_letter WHERE requeued_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Dead letters, the latest failure first; those already re-queued only
     /// when `include_requeued`.
     pub fn dead_letter_rows(&self, include_requeued: bool) -> Result<Vec<DeadLetterRow>> {

@@ -288,15 +288,12 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
     Ok(match work {
         Work::StatusCounts => {
             let store = env.read()?;
+            let candidates = store.candidate_counts()?;
             Loaded::StatusCounts(super::app::Counts {
-                companies: store.company_count()?,
-                pending_review: store
-                    .candidate_counts()?
-                    .into_iter()
-                    .filter(|(s, _)| s == "pending")
-                    .map(|(_, n)| n)
-                    .sum(),
-                dead_letters: store.dead_letter_rows(false)?.len() as i64,
+                // The browse count reads the narrow status index, not every row.
+                companies: store.company_browse_count(&crate::store::BrowseFilter::default())?,
+                pending_review: with_status(&candidates, "pending"),
+                dead_letters: store.dead_letter_count()?,
             })
         }
         Work::Jobs { selected } => {
@@ -368,13 +365,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
             let store = env.read()?;
             let items = review::queue(&store, Some(REVIEW_PREFETCH))?;
             let counts = store.candidate_counts()?;
-            let count = |s: &str| {
-                counts
-                    .iter()
-                    .filter(|(k, _)| k == s)
-                    .map(|(_, n)| *n)
-                    .sum::<i64>()
-            };
+            let count = |status| with_status(&counts, status);
             Loaded::Review(Box::new(ReviewData {
                 items,
                 pending: count("pending"),
@@ -484,6 +475,15 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
         Work::Exports => Loaded::Exports(env.read()?.export_runs(100)?),
         Work::Export { view, profile } => Loaded::Exported(export_view(env, &view, profile)?),
     })
+}
+
+/// Candidates in one status, from `Store::candidate_counts`.
+fn with_status(counts: &[(String, i64)], status: &str) -> i64 {
+    counts
+        .iter()
+        .filter(|(s, _)| s == status)
+        .map(|(_, n)| n)
+        .sum()
 }
 
 fn control_verb(c: JobControl) -> &'static str {

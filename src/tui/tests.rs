@@ -437,6 +437,7 @@ fn a_stale_answer_is_dropped() {
 fn dead_letters_inspect_retry_discard() {
     let mut h = Harness::new();
     h.press(KeyCode::Char('4'));
+    assert_eq!(h.app.counts.dead_letters, 1);
     snap!("dead_letters_typical", h.screen());
     h.press(KeyCode::Enter);
     let screen = h.screen();
@@ -444,6 +445,8 @@ fn dead_letters_inspect_retry_discard() {
     snap!("dead_letters_inspect", screen);
     h.press(KeyCode::Char('t'));
     assert!(h.store().dead_letter_rows(false).unwrap().is_empty());
+    assert_eq!(h.store().dead_letter_count().unwrap(), 0);
+    assert_eq!(h.app.counts.dead_letters, 0);
     assert!(h.screen().contains("No dead letters"));
     snap!("dead_letters_empty", h.screen());
     let all = h.store().dead_letter_rows(true).unwrap();
