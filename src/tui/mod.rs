@@ -60,8 +60,7 @@ pub fn job_request(
     spec: &panes::jobs::JobSpec,
 ) -> Result<RunRequest> {
     let store = Store::open_readonly(db)?;
-    let newest = store.jobs(1)?.into_iter().next();
-    let mut params = match &newest {
+    let mut params = match store.jobs(1)?.into_iter().next() {
         Some(job) => JobParams::from_json(&job.params)?,
         None => JobParams {
             associations: crate::pipeline::select_associations(&opts.config, &[])?,
@@ -70,24 +69,17 @@ pub fn job_request(
     };
     if spec.resume.is_none() {
         if !spec.associations.is_empty() {
-            let all = if newest.is_some() {
-                params.associations.clone()
-            } else {
-                crate::pipeline::select_associations(&opts.config, &[])?
-            };
-            params.associations = all
-                .into_iter()
-                .filter(|a| {
-                    spec.associations
-                        .iter()
-                        .any(|c| c.eq_ignore_ascii_case(&a.code))
-                })
-                .collect();
+            let known: Vec<String> = params.associations.iter().map(|a| a.code.clone()).collect();
+            params.associations.retain(|a| {
+                spec.associations
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&a.code))
+            });
             if params.associations.is_empty() {
                 anyhow::bail!(
                     "no association matches {}; the job's list has {}",
                     spec.associations.join(", "),
-                    params_codes(&newest)
+                    known.join(", ")
                 );
             }
         }
@@ -103,19 +95,6 @@ pub fn job_request(
         resume: spec.resume,
         config_path: opts.config_path.clone(),
     })
-}
-
-fn params_codes(job: &Option<crate::store::JobRow>) -> String {
-    job.as_ref()
-        .and_then(|j| JobParams::from_json(&j.params).ok())
-        .map(|p| {
-            p.associations
-                .iter()
-                .map(|a| a.code.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_else(|| "the configured associations".into())
 }
 
 /// Opens the TUI on `db` until the user quits.
@@ -158,8 +137,7 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
         width: size.width,
         height: size.height,
     });
-    let first = app.start();
-    let mut pending = first;
+    let mut pending = app.start();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
