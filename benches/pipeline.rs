@@ -4,6 +4,9 @@
 //! Prints the figures recorded in BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,12 +15,7 @@ use nam::crawl::{CrawlOptions, CrawlReport, ResolveOverride, crawl_once};
 use nam::extract::{ExtractContext, extract_page};
 use nam::fixture_site::{FixtureServer, World, WorldConfig};
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use common::{env_usize, peak_rss_mb};
 
 /// Parse + extract + normalize over every listing and profile page, one core.
 fn bench_extract(members: usize) {
@@ -334,19 +332,6 @@ fn bench_import(companies: usize) {
             report.imported as f64 / secs
         );
     }
-}
-
-/// Peak resident memory of this process (VmHWM), in MB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// RESOLUTION of about `records` imported records (the fixture world's

@@ -48,6 +48,16 @@ fn settle(env: &WorkEnv, app: &mut App, effects: Vec<Effect>, skip_counts: bool)
     }
 }
 
+/// A fresh app on a 120x40 test terminal.
+fn screen() -> (App, Terminal<TestBackend>) {
+    let mut app = App::new("bench.db".into(), KeyMap::default());
+    app.update(Msg::Resize {
+        width: 120,
+        height: 40,
+    });
+    (app, Terminal::new(TestBackend::new(120, 40)).unwrap())
+}
+
 fn draw(term: &mut Terminal<TestBackend>, app: &App) -> String {
     term.draw(|f| app.render(f)).unwrap();
     term.backend().to_string()
@@ -109,12 +119,7 @@ fn main() {
         let t = Instant::now();
         drop(Store::open(&db).unwrap());
         let env = WorkEnv::new(&db, dir.path(), secrets.clone());
-        let mut app = App::new("bench.db".into(), KeyMap::default());
-        app.update(Msg::Resize {
-            width: 120,
-            height: 40,
-        });
-        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let (mut app, mut term) = screen();
         let effects = app.start();
         settle(&env, &mut app, effects, true);
         let screen = draw(&mut term, &app);
@@ -140,12 +145,7 @@ fn main() {
         "tui: search index caught up with the store in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let mut app = App::new("bench.db".into(), KeyMap::default());
-    app.update(Msg::Resize {
-        width: 120,
-        height: 40,
-    });
-    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (mut app, mut term) = screen();
     let effects = app.start();
     settle(&env, &mut app, effects, false);
     let mut lat = Vec::new();
