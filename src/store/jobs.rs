@@ -49,7 +49,7 @@ pub enum JobControl {
 }
 
 impl JobControl {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             JobControl::Pause => "pause",
             JobControl::Resume => "resume",

@@ -312,7 +312,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
         }
         Work::ControlJob { job_id, control } => {
             crate::pipeline::control_job(&env.db, job_id, control)?;
-            Loaded::Done(format!("asked job {job_id} to {}", control_verb(control)))
+            Loaded::Done(format!("asked job {job_id} to {}", control.as_str()))
         }
         Work::StartJob(_) => bail!("jobs are started by the app loop"),
         Work::Companies { query, page, limit } => {
@@ -484,14 +484,6 @@ fn with_status(counts: &[(String, i64)], status: &str) -> i64 {
         .filter(|(s, _)| s == status)
         .map(|(_, n)| n)
         .sum()
-}
-
-fn control_verb(c: JobControl) -> &'static str {
-    match c {
-        JobControl::Pause => "pause",
-        JobControl::Resume => "resume",
-        JobControl::Cancel => "cancel",
-    }
 }
 
 /// Writes the rows a view shows (all pages, with its filters) as CSV and
