@@ -48,7 +48,7 @@ pub use writer::{MAX_BATCH, Writer, WriterStats};
 
 /// Migrations embedded from `schema/`, applied in order; the applied count is
 /// recorded in SQLite's `user_version`.
-const MIGRATION_SQL: &[(&str, &str)] = &[
+pub(crate) const MIGRATION_SQL: &[(&str, &str)] = &[
     ("0001_init.sql", include_str!("../../schema/0001_init.sql")),
     (
         "0002_crawl_budget.sql",
@@ -74,6 +74,10 @@ const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0008_review_queue.sql",
         include_str!("../../schema/0008_review_queue.sql"),
+    ),
+    (
+        "0009_signals_graph.sql",
+        include_str!("../../schema/0009_signals_graph.sql"),
     ),
 ];
 

@@ -73,7 +73,7 @@ pub struct SignalGroup {
     /// Distinct active companies with a signal in the group.
     pub companies: i64,
     pub signals: i64,
-    /// The highest confidence of the group's signals.
+    /// The highest strength of the group's signals.
     pub strength: f64,
 }
 
@@ -86,9 +86,14 @@ pub struct SignalRow {
     pub vendor: String,
     pub product: Option<String>,
     pub category: String,
+    /// uses, evaluating, hiring, partner, sponsor or mention.
     pub signal_type: String,
+    /// script, header, cookie, meta, url or text.
+    pub evidence_kind: String,
+    /// The sanitized snippet around the mention.
     pub evidence: Option<String>,
     pub source_url: String,
+    pub strength: f64,
     pub confidence: f64,
     pub detected_at: String,
 }
@@ -101,10 +106,17 @@ pub struct NewSignal {
     pub product: Option<String>,
     /// erp, crm, marketing, ecommerce, analytics, ...
     pub category: String,
-    /// script, meta, cookie, header, text, job_posting
+    /// What the mention means: uses, evaluating, hiring, partner, sponsor,
+    /// or mention (named, nothing more).
     pub signal_type: String,
+    /// What it rests on: script, header, cookie, meta, url or text.
+    pub evidence_kind: String,
+    /// The sanitized snippet around the mention.
     pub evidence: Option<String>,
     pub source_url: String,
+    /// How much the signal says about the company (0..1).
+    pub strength: f64,
+    /// How sure the detector is that it read the mention right (0..1).
     pub confidence: f64,
 }
 
@@ -235,6 +247,8 @@ fn signal_row(r: &Row<'_>) -> rusqlite::Result<SignalRow> {
         source_url: r.get(8)?,
         confidence: r.get(9)?,
         detected_at: r.get(10)?,
+        evidence_kind: r.get(11)?,
+        strength: r.get(12)?,
     })
 }
 
@@ -256,14 +270,14 @@ impl Store {
         let sql = match by {
             SignalGroupBy::Vendor => {
                 "SELECT s.vendor AS group_key, s.vendor AS group_label,
-                        count(DISTINCT s.company_id) AS n_companies, count(*), max(s.confidence)
+                        count(DISTINCT s.company_id) AS n_companies, count(*), max(s.strength)
                  FROM competitor_signals s JOIN companies c ON c.id = s.company_id
                  WHERE c.status = 'active'
                  GROUP BY s.vendor
                  ORDER BY n_companies DESC, group_label COLLATE NOCASE, group_key"
             }
             SignalGroupBy::Company => {
-                "SELECT CAST(c.id AS TEXT), c.name AS group_label, 1, count(*), max(s.confidence)
+                "SELECT CAST(c.id AS TEXT), c.name AS group_label, 1, count(*), max(s.strength)
                  FROM competitor_signals s JOIN companies c ON c.id = s.company_id
                  WHERE c.status = 'active'
                  GROUP BY c.id
@@ -272,7 +286,7 @@ impl Store {
             SignalGroupBy::Association => concat!(
                 listed_cte!(),
                 "SELECT l.code AS group_key, l.code AS group_label,
-                        count(DISTINCT s.company_id) AS n_companies, count(*), max(s.confidence)
+                        count(DISTINCT s.company_id) AS n_companies, count(*), max(s.strength)
                  FROM listed l
                  JOIN companies c ON c.id = l.company_id
                  JOIN competitor_signals s ON s.company_id = c.id
@@ -303,7 +317,8 @@ impl Store {
         let mut stmt = match by {
             SignalGroupBy::Vendor => self.conn().prepare(
                 "SELECT s.id, s.company_id, c.name, s.vendor, s.product, s.category, s.signal_type,
-                        s.evidence, s.source_url, s.confidence, s.detected_at
+                        s.evidence, s.source_url, s.confidence, s.detected_at,
+                        s.evidence_kind, s.strength
                  FROM competitor_signals s JOIN companies c ON c.id = s.company_id
                  WHERE c.status = 'active' AND s.vendor = ?1
                  ORDER BY s.confidence DESC, s.detected_at DESC, s.id
@@ -311,7 +326,8 @@ impl Store {
             )?,
             SignalGroupBy::Company => self.conn().prepare(
                 "SELECT s.id, s.company_id, c.name, s.vendor, s.product, s.category, s.signal_type,
-                        s.evidence, s.source_url, s.confidence, s.detected_at
+                        s.evidence, s.source_url, s.confidence, s.detected_at,
+                        s.evidence_kind, s.strength
                  FROM competitor_signals s JOIN companies c ON c.id = s.company_id
                  WHERE c.status = 'active' AND s.company_id = ?1
                  ORDER BY s.confidence DESC, s.detected_at DESC, s.id
@@ -320,7 +336,8 @@ impl Store {
             SignalGroupBy::Association => self.conn().prepare(concat!(
                 listed_cte!(),
                 "SELECT s.id, s.company_id, c.name, s.vendor, s.product, s.category, s.signal_type,
-                        s.evidence, s.source_url, s.confidence, s.detected_at
+                        s.evidence, s.source_url, s.confidence, s.detected_at,
+                        s.evidence_kind, s.strength
                  FROM competitor_signals s JOIN companies c ON c.id = s.company_id
                  WHERE c.status = 'active'
                    AND s.company_id IN (SELECT company_id FROM listed WHERE code = ?1)
@@ -342,13 +359,16 @@ impl Store {
             .conn()
             .prepare_cached(
                 "INSERT INTO competitor_signals (company_id, vendor, product, category, signal_type,
-                                                 evidence, source_url, confidence, detected_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                                 evidence, source_url, confidence, detected_at,
+                                                 evidence_kind, strength)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (company_id, vendor, signal_type, source_url) DO UPDATE SET
                     product = coalesce(excluded.product, competitor_signals.product),
                     category = excluded.category,
                     evidence = coalesce(excluded.evidence, competitor_signals.evidence),
                     confidence = excluded.confidence,
+                    evidence_kind = excluded.evidence_kind,
+                    strength = excluded.strength,
                     detected_at = excluded.detected_at
                  RETURNING id",
             )?
@@ -362,7 +382,9 @@ impl Store {
                     s.evidence,
                     s.source_url,
                     s.confidence,
-                    now_string()
+                    now_string(),
+                    s.evidence_kind,
+                    s.strength
                 ],
                 |r| r.get(0),
             )?;
@@ -681,6 +703,7 @@ mod tests {
             category: "erp".into(),
             signal_type: kind.into(),
             source_url: format!("https://site{company_id}.example/"),
+            strength: confidence,
             confidence,
             ..Default::default()
         })
@@ -1097,5 +1120,72 @@ mod tests {
         assert_eq!(r.files, second.files);
         assert!(!r.created_at.is_empty());
         assert_eq!(s.export_runs(1).unwrap().len(), 1);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod migration_tests {
+    use crate::store::Store;
+
+    /// Before 0009 `signal_type` held the evidence kind; the migration
+    /// splits it into what the signal means and what it rests on.
+    #[test]
+    fn old_signals_gain_a_meaning_and_an_evidence_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            let m = rusqlite_migration::Migrations::new(
+                crate::store::MIGRATION_SQL[..8]
+                    .iter()
+                    .map(|(_, sql)| rusqlite_migration::M::up(sql))
+                    .collect(),
+            );
+            m.to_latest(&mut conn).unwrap();
+            conn.execute_batch(
+                "INSERT INTO companies (id, name, name_key, created_at, updated_at)
+                     VALUES (1, 'Acme', 'acme', 'x', 'x');
+                 INSERT INTO competitor_signals (company_id, vendor, category, signal_type,
+                     source_url, confidence, detected_at) VALUES
+                     (1, 'HubSpot', 'crm', 'script', 'u1', 0.9, 'x'),
+                     (1, 'Epicor', 'erp', 'job_posting', 'u2', 0.6, 'x'),
+                     (1, 'SAP', 'erp', 'text', 'u3', 0.4, 'x');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let rows: Vec<(String, String, String, f64)> = store
+            .conn()
+            .prepare(
+                "SELECT vendor, signal_type, evidence_kind, strength
+                 FROM competitor_signals ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("HubSpot".into(), "uses".into(), "script".into(), 0.9),
+                ("Epicor".into(), "hiring".into(), "text".into(), 0.6),
+                ("SAP".into(), "mention".into(), "text".into(), 0.4),
+            ]
+        );
+        let report: Vec<(String, Option<String>, i64, i64)> = store
+            .conn()
+            .prepare(
+                "SELECT vendor, association_code, companies, using_companies
+                 FROM competitor_report ORDER BY vendor",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(report.len(), 3, "{report:?}");
+        assert_eq!(report[1], ("HubSpot".into(), None, 1, 1));
     }
 }

@@ -136,9 +136,11 @@ fn seed(store: &Store) {
             vendor: "Epicor".into(),
             product: Some("Kinetic".into()),
             category: "erp".into(),
-            signal_type: "text".into(),
+            signal_type: "uses".into(),
+            evidence_kind: "text".into(),
             evidence: Some("Our plant runs Epicor Kinetic for scheduling.".into()),
             source_url: "http://brightline-gear.example/about".into(),
+            strength: 0.6,
             confidence: 0.7,
         })
         .unwrap();

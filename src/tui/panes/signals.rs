@@ -232,12 +232,13 @@ impl Pane for SignalsPane {
         let mut lines = Vec::new();
         for (i, s) in self.signals.iter().enumerate() {
             let head = format!(
-                "{} · {} {} · {} · {:.0}%",
+                "{} · {} {} · {} ({}) · strength {:.0}%",
                 s.company_name,
                 s.vendor,
                 s.product.as_deref().unwrap_or(""),
                 s.signal_type,
-                s.confidence * 100.0
+                s.evidence_kind,
+                s.strength * 100.0
             );
             let style = if self.in_group && i == self.signal_selected {
                 t.selected

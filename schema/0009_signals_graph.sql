@@ -1,0 +1,63 @@
+-- Competitor signals say what a mention means (signal_type: uses, evaluating,
+-- hiring, partner, sponsor, mention) separately from the kind of evidence it
+-- rests on (evidence_kind: script, header, cookie, meta, url, text), with a
+-- strength in 0..1. Before this migration signal_type held the evidence kind.
+ALTER TABLE competitor_signals ADD COLUMN evidence_kind TEXT NOT NULL DEFAULT 'text';
+ALTER TABLE competitor_signals ADD COLUMN strength REAL NOT NULL DEFAULT 0;
+UPDATE competitor_signals
+SET evidence_kind = CASE signal_type
+        WHEN 'script' THEN 'script' WHEN 'meta' THEN 'meta' WHEN 'cookie' THEN 'cookie'
+        WHEN 'header' THEN 'header' ELSE 'text' END,
+    signal_type = CASE signal_type
+        WHEN 'job_posting' THEN 'hiring' WHEN 'text' THEN 'mention'
+        WHEN 'script' THEN 'uses' WHEN 'meta' THEN 'uses' WHEN 'cookie' THEN 'uses'
+        WHEN 'header' THEN 'uses' ELSE signal_type END,
+    strength = confidence;
+
+-- Technologies a company can be linked to: one row per vendor (product '')
+-- and one per named product.
+CREATE TABLE IF NOT EXISTS technologies (
+    id        INTEGER PRIMARY KEY,
+    vendor    TEXT NOT NULL,
+    product   TEXT NOT NULL DEFAULT '',
+    category  TEXT NOT NULL,
+    UNIQUE (vendor, product)
+);
+
+-- Graph edges carry the evidence they rest on and a weight in 0..1.
+ALTER TABLE entity_relationships ADD COLUMN evidence TEXT;
+ALTER TABLE entity_relationships ADD COLUMN weight REAL NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS entity_relationships_to
+    ON entity_relationships(to_type, to_id, relation);
+
+-- Vendors by companies, signal strength and association. One row per
+-- (vendor, category, association) plus a row per (vendor, category) with
+-- association NULL for the whole store. Merged-away companies never count.
+DROP VIEW IF EXISTS competitor_report;
+CREATE VIEW competitor_report AS
+WITH live AS (
+    SELECT s.* FROM competitor_signals s
+    JOIN companies c ON c.id = s.company_id AND c.merged_into IS NULL
+)
+SELECT vendor, category, NULL AS association_code,
+       count(DISTINCT company_id) AS companies,
+       count(DISTINCT CASE WHEN signal_type = 'uses' THEN company_id END) AS using_companies,
+       count(*) AS signals,
+       round(avg(strength), 3) AS avg_strength,
+       max(strength) AS max_strength,
+       max(confidence) AS max_confidence,
+       max(detected_at) AS last_detected_at
+FROM live GROUP BY vendor, category
+UNION ALL
+SELECT l.vendor, l.category, m.association_code,
+       count(DISTINCT l.company_id),
+       count(DISTINCT CASE WHEN l.signal_type = 'uses' THEN l.company_id END),
+       count(*),
+       round(avg(l.strength), 3),
+       max(l.strength),
+       max(l.confidence),
+       max(l.detected_at)
+FROM live l
+JOIN (SELECT DISTINCT company_id, association_code FROM association_memberships
+      WHERE company_id IS NOT NULL) m ON m.company_id = l.company_id
+GROUP BY l.vendor, l.category, m.association_code;
