@@ -2,17 +2,56 @@
 -- hiring, partner, sponsor, mention) separately from the kind of evidence it
 -- rests on (evidence_kind: script, header, cookie, meta, url, text), with a
 -- strength in 0..1. Before this migration signal_type held the evidence kind.
-ALTER TABLE competitor_signals ADD COLUMN evidence_kind TEXT NOT NULL DEFAULT 'text';
-ALTER TABLE competitor_signals ADD COLUMN strength REAL NOT NULL DEFAULT 0;
-UPDATE competitor_signals
-SET evidence_kind = CASE signal_type
-        WHEN 'script' THEN 'script' WHEN 'meta' THEN 'meta' WHEN 'cookie' THEN 'cookie'
-        WHEN 'header' THEN 'header' ELSE 'text' END,
-    signal_type = CASE signal_type
-        WHEN 'job_posting' THEN 'hiring' WHEN 'text' THEN 'mention'
-        WHEN 'script' THEN 'uses' WHEN 'meta' THEN 'uses' WHEN 'cookie' THEN 'uses'
-        WHEN 'header' THEN 'uses' ELSE signal_type END,
-    strength = confidence;
+-- The table is rebuilt: one page can show a vendor's CRM and its marketing
+-- product the same way, so the category joins the unique key.
+DROP VIEW IF EXISTS company_summary;
+DROP VIEW IF EXISTS competitor_report;
+CREATE TABLE competitor_signals_v2 (
+    id               INTEGER PRIMARY KEY,
+    company_id       INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+    vendor           TEXT NOT NULL,
+    product          TEXT,
+    category         TEXT NOT NULL,               -- erp, crm, marketing, ...
+    signal_type      TEXT NOT NULL,               -- uses, evaluating, hiring, partner, sponsor, mention
+    evidence_kind    TEXT NOT NULL DEFAULT 'text',-- script, header, cookie, meta, url, text
+    evidence         TEXT,                        -- sanitized snippet around the mention
+    source_url       TEXT NOT NULL,
+    strength         REAL NOT NULL DEFAULT 0,
+    confidence       REAL NOT NULL DEFAULT 0,
+    detected_at      TEXT NOT NULL,
+    UNIQUE (company_id, vendor, category, signal_type, source_url)
+);
+INSERT OR IGNORE INTO competitor_signals_v2
+    (id, company_id, vendor, product, category, signal_type, evidence_kind, evidence,
+     source_url, strength, confidence, detected_at)
+SELECT id, company_id, vendor, product, category,
+       CASE signal_type
+           WHEN 'job_posting' THEN 'hiring' WHEN 'text' THEN 'mention'
+           WHEN 'script' THEN 'uses' WHEN 'meta' THEN 'uses' WHEN 'cookie' THEN 'uses'
+           WHEN 'header' THEN 'uses' ELSE signal_type END,
+       CASE signal_type
+           WHEN 'script' THEN 'script' WHEN 'meta' THEN 'meta' WHEN 'cookie' THEN 'cookie'
+           WHEN 'header' THEN 'header' ELSE 'text' END,
+       evidence, source_url, confidence, confidence, detected_at
+FROM competitor_signals;
+DROP TABLE competitor_signals;
+ALTER TABLE competitor_signals_v2 RENAME TO competitor_signals;
+CREATE INDEX IF NOT EXISTS competitor_signals_vendor
+    ON competitor_signals(vendor COLLATE NOCASE, company_id);
+CREATE INDEX IF NOT EXISTS competitor_signals_product
+    ON competitor_signals(product COLLATE NOCASE, company_id);
+CREATE INDEX IF NOT EXISTS competitor_signals_company ON competitor_signals(company_id);
+
+CREATE VIEW company_summary AS
+SELECT c.id, c.name, c.domain, c.website, c.phone, c.city, c.state, c.country,
+       c.employee_count, c.quality_score, c.quality_grade, c.status,
+       (SELECT count(*) FROM association_memberships m WHERE m.company_id = c.id) AS membership_count,
+       (SELECT group_concat(DISTINCT m.association_code) FROM association_memberships m WHERE m.company_id = c.id) AS associations,
+       (SELECT count(*) FROM contacts k WHERE k.company_id = c.id) AS contact_count,
+       (SELECT count(*) FROM competitor_signals s WHERE s.company_id = c.id) AS signal_count,
+       (SELECT count(*) FROM event_participants p WHERE p.company_id = c.id) AS event_count,
+       c.updated_at
+FROM companies c;
 
 -- Technologies a company can be linked to: one row per vendor (product '')
 -- and one per named product.
@@ -33,7 +72,6 @@ CREATE INDEX IF NOT EXISTS entity_relationships_to
 -- Vendors by companies, signal strength and association. One row per
 -- (vendor, category, association) plus a row per (vendor, category) with
 -- association NULL for the whole store. Merged-away companies never count.
-DROP VIEW IF EXISTS competitor_report;
 CREATE VIEW competitor_report AS
 WITH live AS (
     SELECT s.* FROM competitor_signals s

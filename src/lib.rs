@@ -19,5 +19,6 @@ pub mod quality;
 pub mod resolve;
 pub mod search;
 pub mod secrets;
+pub mod signals;
 pub mod store;
 pub mod tui;

@@ -362,9 +362,8 @@ impl Store {
                                                  evidence, source_url, confidence, detected_at,
                                                  evidence_kind, strength)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (company_id, vendor, signal_type, source_url) DO UPDATE SET
+                 ON CONFLICT (company_id, vendor, category, signal_type, source_url) DO UPDATE SET
                     product = coalesce(excluded.product, competitor_signals.product),
-                    category = excluded.category,
                     evidence = coalesce(excluded.evidence, competitor_signals.evidence),
                     confidence = excluded.confidence,
                     evidence_kind = excluded.evidence_kind,
