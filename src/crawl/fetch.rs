@@ -68,6 +68,26 @@ pub struct Response {
     pub bytes: Vec<u8>,
     /// The body was longer than the size cap and was cut.
     pub truncated: bool,
+    /// Headers that say what software a site runs (`Set-Cookie`, `Server`,
+    /// `X-Powered-By`, other `X-` headers), at most [`MAX_KEPT_HEADERS`].
+    pub headers: Vec<(String, String)>,
+}
+
+/// Cap on [`Response::headers`]: a hostile server cannot make us keep more.
+pub const MAX_KEPT_HEADERS: usize = 32;
+
+fn kept_headers(h: &header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter(|(name, _)| {
+            let n = name.as_str();
+            n == "set-cookie" || n == "server" || n.starts_with("x-")
+        })
+        .filter_map(|(name, value)| {
+            let v = value.to_str().ok()?;
+            Some((name.as_str().to_owned(), v.chars().take(256).collect()))
+        })
+        .take(MAX_KEPT_HEADERS)
+        .collect()
 }
 
 /// A transport failure (no usable HTTP response).
@@ -189,6 +209,7 @@ impl Fetcher {
         let last_modified = header_string(h, header::LAST_MODIFIED);
         let location = header_string(h, header::LOCATION);
         let retry_after = header_string(h, header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+        let headers = kept_headers(h);
         let mut bytes = Vec::new();
         let mut truncated = false;
         // Bodies of redirects and 304s are not needed.
@@ -219,6 +240,7 @@ impl Fetcher {
             retry_after,
             bytes,
             truncated,
+            headers,
         })
     }
 }

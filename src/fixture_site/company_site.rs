@@ -42,6 +42,11 @@ fn crm_fingerprint(c: &Company) -> String {
     }
 }
 
+/// Whether the contact page links to a portal that fingerprints the ERP.
+pub(crate) fn has_erp_portal(c: &Company) -> bool {
+    erp_portal(c).is_some()
+}
+
 /// A customer/supplier portal link that fingerprints the ERP.
 fn erp_portal(c: &Company) -> Option<String> {
     let s = names::slug(c.brand);
@@ -83,7 +88,7 @@ fn shell(w: &World, c: &Company, title: &str, main: &str) -> String {
 </head>
 <body>
 <header class="site-header"><a class="brand" href="/">{core}</a>
-<nav><ul><li><a href="/">Home</a></li><li><a href="/about-us/">About Us</a></li><li><a href="/products/">Capabilities</a></li><li><a href="/leadership/">Leadership</a></li><li><a href="/careers/">Careers</a></li><li><a href="/contact/">Contact</a></li></ul></nav>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/about-us/">About Us</a></li><li><a href="/products/">Capabilities</a></li><li><a href="/leadership/">Leadership</a></li><li><a href="/careers/">Careers</a></li><li><a href="/news/">News</a></li><li><a href="/contact/">Contact</a></li></ul></nav>
 <a class="cta" href="/contact/">Request a Quote</a></header>
 <main>
 {main}
@@ -217,6 +222,7 @@ pub(crate) fn page(
             m
         }
         "/careers/" => careers(c),
+        "/news/" => news(w, c),
         "/contact/" => {
             let (first, _) = c.people(w.seed()).into_iter().next().unwrap_or_default();
             let person = names::slug(&first).replace('-', ".");
@@ -265,6 +271,7 @@ pub(crate) fn page(
         "/products/" => "Capabilities",
         "/leadership/" | "/team/" => "Leadership",
         "/careers/" => "Careers",
+        "/news/" => "News",
         "/contact/" => "Contact",
         _ => "Privacy",
     };
@@ -290,6 +297,72 @@ pub(crate) fn page(
         ));
     }
     p
+}
+
+/// What a company's news page says about ERP systems, planted so the
+/// signals truth has positives in running text and look-alikes that are
+/// not use: a system replaced or compared, a person named Sage, Plexiglas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Story {
+    /// The company went live on its ERP, replacing `old`; `compared` and
+    /// `old` were only compared or left.
+    GoLive {
+        erp: &'static str,
+        old: &'static str,
+        compared: &'static str,
+    },
+    /// The company is evaluating two systems.
+    Evaluating(&'static str, &'static str),
+    /// A blog post comparing two systems the company does not use.
+    Comparison(&'static str, &'static str),
+    /// Names that look like vendors and are not: a person, a material.
+    LookAlikes,
+}
+
+/// The story of company `c`'s news page (every company has one).
+pub(crate) fn story(w: &World, c: &Company) -> Story {
+    let v = names::h(w.seed(), &[0x4E, u64::from(c.id)]);
+    // Systems other than the company's own, picked by the seed.
+    let others: Vec<&'static str> = names::ERPS
+        .iter()
+        .copied()
+        .filter(|e| Some(*e) != c.erp)
+        .collect();
+    let n = others.len() as u64;
+    let ia = (v >> 8) % n;
+    let ib = (ia + 1 + (v >> 24) % (n - 1)) % n;
+    let (a, b) = (others[ia as usize], others[ib as usize]);
+    match (v % 4, c.erp) {
+        (0, Some(erp)) => Story::GoLive {
+            erp,
+            old: a,
+            compared: b,
+        },
+        (0 | 1, _) => Story::Evaluating(a, b),
+        (2, _) => Story::Comparison(a, b),
+        _ => Story::LookAlikes,
+    }
+}
+
+fn news(w: &World, c: &Company) -> String {
+    let body = match story(w, c) {
+        Story::GoLive { erp, old, compared } => format!(
+            "<article><h2>{brand} goes live on a new ERP</h2><p>After a six-month implementation, {brand} went live on {erp} at its {city} plant, replacing a patchwork of spreadsheets and an aging {old} installation.</p><p>The selection team compared {compared} and {old} before the decision.</p></article>",
+            brand = esc(c.brand),
+            city = esc(c.city.name),
+        ),
+        Story::Evaluating(a, b) => format!(
+            "<article><h2>Growing into a second shift</h2><p>As part of our growth plan we are evaluating {a} and {b} to replace our spreadsheets.</p></article>"
+        ),
+        Story::Comparison(a, b) => format!(
+            "<article><h2>{a} vs. {b}: which ERP fits a job shop?</h2><p>Readers often ask how {a} compares with {b}. Unlike {a}, our scheduler is a whiteboard, and we like it that way.</p></article>"
+        ),
+        Story::LookAlikes => "<article><h2>People and plant news</h2><p>Please welcome Sage Whitfield, our new controller.</p><p>New Plexiglas guards now cover every press, and complex assemblies ship weekly.</p><p>Our oracle of scheduling, Pat, retires this spring after 31 years.</p></article>".to_string(),
+    };
+    format!(
+        "<h1>News</h1>\n{body}\n<article><h2>Open house</h2><p>Join us for tours of the {} shop floor this fall.</p></article>",
+        esc(&c.core)
+    )
 }
 
 fn careers(c: &Company) -> String {

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 
 pub use faults::FaultConfig;
 pub use server::{FixtureServer, LoggedRequest};
-pub use truth::{GroundTruth, TrueCompany, TrueEvent, TrueListing, TrueParticipant};
+pub use truth::{GroundTruth, TrueCompany, TrueEvent, TrueListing, TrueParticipant, TrueSignal};
 
 use associations::{ASSOCS, Layout};
 use company::{Company, NameSpace};

@@ -36,6 +36,19 @@ pub struct TrueCompany {
     pub crm: Option<String>,
     /// Set on a distinct company built to look like company `lookalike_of`.
     pub lookalike_of: Option<u32>,
+    /// The competitor signals its website carries, planted look-alikes
+    /// (a system replaced or compared, a person named Sage) left out.
+    pub signals: Vec<TrueSignal>,
+}
+
+/// One competitor signal a correct reader of the company's site finds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TrueSignal {
+    pub vendor: String,
+    /// erp, crm or marketing.
+    pub category: String,
+    /// uses, hiring or evaluating.
+    pub signal_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,7 +112,70 @@ pub(crate) fn true_company(w: &World, i: u32) -> TrueCompany {
         erp: c.erp.map(str::to_string),
         crm: c.crm.map(str::to_string),
         lookalike_of: c.lookalike_of,
+        signals: signals_of(w, &c),
     }
+}
+
+/// The vendor and category of a system the world names.
+fn vendor_of(system: &str) -> (&'static str, &'static str) {
+    match system {
+        "SAP S/4HANA" => ("SAP", "erp"),
+        "Oracle NetSuite" => ("Oracle", "erp"),
+        "Epicor Kinetic" => ("Epicor", "erp"),
+        "Infor CloudSuite Industrial" => ("Infor", "erp"),
+        "Microsoft Dynamics 365" => ("Microsoft", "erp"),
+        "Plex" => ("Plex", "erp"),
+        "IQMS" => ("IQMS", "erp"),
+        "JobBOSS" => ("JobBOSS", "erp"),
+        "Global Shop Solutions" => ("Global Shop Solutions", "erp"),
+        "SYSPRO" => ("SYSPRO", "erp"),
+        "Salesforce" => ("Salesforce", "crm"),
+        "HubSpot" => ("HubSpot", "crm"),
+        "Microsoft Dynamics 365 Sales" => ("Microsoft", "crm"),
+        "Zoho CRM" => ("Zoho", "crm"),
+        "Pipedrive" => ("Pipedrive", "crm"),
+        _ => ("?", "?"),
+    }
+}
+
+fn signals_of(w: &World, c: &super::company::Company) -> Vec<TrueSignal> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |system: &str, category: Option<&str>, signal_type: &str| {
+        let (vendor, cat) = vendor_of(system);
+        out.insert(TrueSignal {
+            vendor: vendor.to_string(),
+            category: category.unwrap_or(cat).to_string(),
+            signal_type: signal_type.to_string(),
+        });
+    };
+    if let Some(erp) = c.erp {
+        // The careers page names it in a job posting; a customer portal
+        // link on the contact page shows it runs.
+        add(erp, None, "hiring");
+        if super::company_site::has_erp_portal(c) {
+            add(erp, None, "uses");
+        }
+    }
+    if let Some(crm) = c.crm {
+        add(crm, None, "hiring");
+        // The tracking script (and Salesforce's web-to-lead form).
+        match crm {
+            "Salesforce" => {
+                add(crm, Some("marketing"), "uses");
+                add(crm, None, "uses");
+            }
+            _ => add(crm, None, "uses"),
+        }
+    }
+    match super::company_site::story(w, c) {
+        super::company_site::Story::GoLive { erp, .. } => add(erp, None, "uses"),
+        super::company_site::Story::Evaluating(a, b) => {
+            add(a, None, "evaluating");
+            add(b, None, "evaluating");
+        }
+        _ => {}
+    }
+    out.into_iter().collect()
 }
 
 /// Listings of one association, in directory order.

@@ -423,6 +423,7 @@ const CUES: Cues = Cues {
         "compared with",
         "compare ",
         "compared ",
+        "compares ",
         "comparison",
         "versus",
         " vs",
@@ -453,6 +454,7 @@ const CUES: Cues = Cues {
         "was phased out",
         "is no longer",
         "was sunset",
+        "compare",
     ],
     arrival: &[" to ", " with ", " by ", " for "],
     evaluating: &[

@@ -7,6 +7,7 @@
 //! with its evidence and a weight.
 
 pub mod detect;
+pub mod site;
 pub mod vendors;
 
 pub use detect::{Detected, PageInput, PageKind, SignalType, detect};
