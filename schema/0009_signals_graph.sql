@@ -99,3 +99,22 @@ FROM live l
 JOIN (SELECT DISTINCT company_id, association_code FROM association_memberships
       WHERE company_id IS NOT NULL) m ON m.company_id = l.company_id
 GROUP BY l.vendor, l.category, m.association_code;
+
+-- The GRAPH phase reads each company's own website once; a row here says
+-- it did (and for which job, so a resumed job skips what it already read).
+CREATE TABLE IF NOT EXISTS company_site_scans (
+    company_id  INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
+    site        TEXT NOT NULL,                 -- origin read, e.g. http://www.acme.example/
+    job_id      INTEGER,
+    scanned_at  TEXT NOT NULL,
+    pages       INTEGER NOT NULL DEFAULT 0,
+    signals     INTEGER NOT NULL DEFAULT 0,
+    status      TEXT NOT NULL,                 -- ok, failed
+    error       TEXT
+);
+
+-- Associations as graph nodes (codes come from listings).
+CREATE TABLE IF NOT EXISTS associations (
+    id    INTEGER PRIMARY KEY,
+    code  TEXT NOT NULL UNIQUE
+);

@@ -38,6 +38,7 @@ use anyhow::{Context, Result};
 
 pub use fetch::ResolveOverride;
 pub use plan::DEAD_LETTER_PHASE;
+pub use polite::PoliteFetcher;
 pub use report::{CrawlReport, DeltaStats, DomainReport, PlannedUrl};
 
 use self::fetch::{Fetcher, FetcherConfig};

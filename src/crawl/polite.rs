@@ -29,10 +29,18 @@ pub struct PoliteFetcher {
 
 impl PoliteFetcher {
     pub fn new(settings: &CrawlSettings, resolve: Option<ResolveOverride>) -> Result<Self> {
-        let opts = CrawlOptions {
-            resolve,
-            ..Default::default()
-        };
+        Self::with_options(
+            settings,
+            &CrawlOptions {
+                resolve,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// A fetcher with a job's options: its politeness switch, resolver
+    /// override and backoff (the associations and seeds are not used).
+    pub fn with_options(settings: &CrawlSettings, opts: &CrawlOptions) -> Result<Self> {
         Ok(Self {
             fetcher: Fetcher::new(&FetcherConfig {
                 user_agent: settings.user_agent.clone(),

@@ -278,6 +278,7 @@ impl Job<'_> {
                 Phase::Validation => self.validation().await?,
                 Phase::Resolution => self.resolution().await?,
                 Phase::Monitor => self.monitor().await?,
+                Phase::Graph => self.graph().await?,
                 _ => self.skip(phase, "not built in this release").await?,
             }
         }
@@ -419,6 +420,35 @@ impl Job<'_> {
         );
         let stats = serde_json::to_value(&report)?;
         self.end(Phase::Monitor, summary, stats).await
+    }
+
+    /// GRAPH: company websites read for competitor signals, then the
+    /// relationship graph rebuilt.
+    async fn graph(&mut self) -> Result<()> {
+        self.begin(Phase::Graph).await?;
+        self.writer.flush().await?;
+        let run = crate::signals::GraphRun {
+            writer: self.writer.clone(),
+            job_id: Some(self.id),
+            events: self.events.clone(),
+            control: self.control.clone(),
+            settings: self.crawl_settings(),
+            crawl: self.params.crawl_options()?,
+            force_full: self.params.force_full,
+            config_dir: self
+                .config_path
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf),
+            max_pages: crate::signals::site::DEFAULT_MAX_PAGES,
+            concurrency: crate::signals::run::DEFAULT_CONCURRENCY,
+        };
+        let report = crate::signals::run_graph(run).await.context("graph")?;
+        if !report.cancelled {
+            let stats = serde_json::to_value(&report)?;
+            self.end(Phase::Graph, report.summary(), stats).await?;
+        }
+        Ok(())
     }
 
     fn crawl_settings(&self) -> crate::config::CrawlSettings {

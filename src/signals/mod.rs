@@ -7,8 +7,10 @@
 //! with its evidence and a weight.
 
 pub mod detect;
+pub mod run;
 pub mod site;
 pub mod vendors;
 
 pub use detect::{Detected, PageInput, PageKind, SignalType, detect};
+pub use run::{GraphReport, GraphRun, run_graph};
 pub use vendors::VendorTable;

@@ -8,6 +8,7 @@ pub mod crawl;
 mod detail;
 mod events;
 pub mod extraction;
+mod graph;
 mod import;
 mod jobs;
 mod memberships;
@@ -30,6 +31,7 @@ pub use browse::{
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
 pub use extraction::ExtractionPage;
+pub use graph::{GraphCounts, SiteScan, SiteTarget};
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};

@@ -1,0 +1,259 @@
+//! The GRAPH phase: read each company's own website politely, store the
+//! competitor signals found, then rebuild the relationship graph.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use futures::StreamExt;
+use serde::Serialize;
+use url::Url;
+
+use super::detect::{Detected, PageInput, detect};
+use super::site::{gather, pages_to_visit};
+use super::vendors::VendorTable;
+use crate::config::CrawlSettings;
+use crate::crawl::{CrawlOptions, PoliteFetcher};
+use crate::model::{EventSender, Phase, PipelineEvent, RunControl};
+use crate::normalize::charset::decode;
+use crate::store::{GraphCounts, NewSignal, SiteScan, SiteTarget, Writer};
+
+/// Sites read at the same time (each domain is still paced on its own).
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// What the GRAPH phase needs.
+pub struct GraphRun {
+    pub writer: Writer,
+    pub job_id: Option<i64>,
+    pub events: EventSender,
+    pub control: RunControl,
+    pub settings: CrawlSettings,
+    /// Politeness switch and the loopback resolver of the fixture world.
+    pub crawl: CrawlOptions,
+    /// Read every site again, not just the ones never read.
+    pub force_full: bool,
+    /// Where a `vendors.toml` overriding the shipped table may be.
+    pub config_dir: Option<PathBuf>,
+    pub max_pages: usize,
+    pub concurrency: usize,
+}
+
+/// What the phase did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GraphReport {
+    /// Companies whose site was due for reading.
+    pub companies: usize,
+    pub sites_read: usize,
+    pub sites_failed: usize,
+    pub pages: usize,
+    pub signals: usize,
+    /// Signals by type (uses, hiring, ...).
+    pub by_type: BTreeMap<String, usize>,
+    pub edges: GraphCounts,
+    pub cancelled: bool,
+}
+
+impl GraphReport {
+    pub fn summary(&self) -> String {
+        let types: Vec<String> = self
+            .by_type
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        format!(
+            "{} company sites read ({} pages, {} failed): {} signals{}; {} relationship edges",
+            self.sites_read,
+            self.pages,
+            self.sites_failed,
+            self.signals,
+            if types.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", types.join(", "))
+            },
+            self.edges.total()
+        )
+    }
+}
+
+/// Runs the phase to the end, or until the job is cancelled (then the sites
+/// read so far are stored and a resumed job goes on with the rest).
+pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
+    let table = Arc::new(VendorTable::load(run.config_dir.as_deref())?);
+    let (job_id, force) = (run.job_id, run.force_full);
+    let targets = run
+        .writer
+        .call(move |s| s.site_scan_targets(job_id, force))
+        .await
+        .context("listing company sites to read")?;
+    let fetcher = Arc::new(PoliteFetcher::with_options(&run.settings, &run.crawl)?);
+    let mut report = GraphReport {
+        companies: targets.len(),
+        ..Default::default()
+    };
+    let total = targets.len() as u64;
+    let progress = |done: usize, report: &GraphReport| PipelineEvent::Progress {
+        job_id: job_id.unwrap_or(0),
+        phase: Phase::Graph,
+        done: done as u64,
+        total: Some(total),
+        message: Some(format!("company sites ({} signals)", report.signals)),
+    };
+    let control = run.control.clone();
+    let max_pages = run.max_pages.max(1);
+    let mut scans = futures::stream::iter(targets)
+        .map(|t| {
+            let (fetcher, table, control) = (fetcher.clone(), table.clone(), control.clone());
+            async move {
+                if !control.proceed().await {
+                    return None;
+                }
+                Some(read_site(&fetcher, &table, &t, max_pages).await)
+            }
+        })
+        .buffer_unordered(run.concurrency.max(1));
+    let mut done = 0;
+    let mut last_event = Instant::now();
+    while let Some(scan) = scans.next().await {
+        let Some(mut scan) = scan else {
+            report.cancelled = true;
+            continue;
+        };
+        scan.job_id = job_id;
+        done += 1;
+        report.pages += scan.pages;
+        if scan.error.is_some() {
+            report.sites_failed += 1;
+        } else {
+            report.sites_read += 1;
+            report.signals += scan.signals.len();
+            for s in &scan.signals {
+                *report.by_type.entry(s.signal_type.clone()).or_default() += 1;
+            }
+        }
+        run.writer
+            .submit(move |s| s.record_site_scan(&scan))
+            .await?;
+        if last_event.elapsed() >= Duration::from_millis(250) {
+            last_event = Instant::now();
+            run.events.emit(progress(done, &report));
+        }
+    }
+    if report.cancelled || run.control.is_cancelled() {
+        report.cancelled = true;
+        run.writer.flush().await?;
+        return Ok(report);
+    }
+    run.events.emit(progress(done, &report));
+    report.edges = run
+        .writer
+        .call(|s| s.rebuild_relationships())
+        .await
+        .context("rebuilding the relationship graph")?;
+    Ok(report)
+}
+
+/// One fetched page, decoded (`None`: not an HTML page to read).
+async fn fetch_page(
+    fetcher: &PoliteFetcher,
+    url: &Url,
+) -> Result<Option<(Url, String, Vec<(String, String)>)>> {
+    let resp = fetcher.get(url).await?;
+    if resp.status != 200 {
+        anyhow::bail!("{url} answered HTTP {}", resp.status);
+    }
+    let html_like = resp
+        .content_type
+        .as_deref()
+        .is_none_or(|t| t.contains("html") || t.contains("text/plain"));
+    if !html_like {
+        return Ok(None);
+    }
+    let (text, _) = decode(&resp.bytes, resp.content_type.as_deref());
+    Ok(Some((resp.url, text, resp.headers)))
+}
+
+/// Reads the home page and the telling pages it links to; a page other than
+/// the home page that fails is skipped, a home page that fails fails the site.
+async fn read_site(
+    fetcher: &PoliteFetcher,
+    table: &Arc<VendorTable>,
+    target: &SiteTarget,
+    max_pages: usize,
+) -> SiteScan {
+    let mut scan = SiteScan {
+        company_id: target.company_id,
+        site: target.website.clone(),
+        ..Default::default()
+    };
+    let home = match Url::parse(&target.website) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        Ok(u) => {
+            scan.error = Some(format!("website {u} is not an http(s) address"));
+            return scan;
+        }
+        Err(e) => {
+            scan.error = Some(format!("website {:?} is not a URL: {e}", target.website));
+            return scan;
+        }
+    };
+    let (home_url, home_html, home_headers) = match fetch_page(fetcher, &home).await {
+        Ok(Some(page)) => page,
+        Ok(None) => {
+            scan.error = Some(format!("{home} is not an HTML page"));
+            return scan;
+        }
+        Err(e) => {
+            scan.error = Some(format!("{e:#}"));
+            return scan;
+        }
+    };
+    // The origin actually read (after redirects to www. or https).
+    scan.site = home_url
+        .join("/")
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| home_url.to_string());
+    let links = pages_to_visit(&home_url, &home_html, max_pages);
+    let mut pages = vec![(home_url, home_html, home_headers)];
+    for link in links {
+        if let Ok(Some(page)) = fetch_page(fetcher, &link).await {
+            pages.push(page);
+        }
+    }
+    scan.pages = pages.len();
+    let table = table.clone();
+    // Parsing is CPU work: off the async threads.
+    let found = tokio::task::spawn_blocking(move || {
+        let mut found: Vec<(Url, Detected)> = Vec::new();
+        for (url, html, headers) in &pages {
+            for d in detect(&table, &PageInput { url, html, headers }) {
+                found.push((url.clone(), d));
+            }
+        }
+        gather(found)
+    })
+    .await;
+    match found {
+        Ok(found) => {
+            scan.signals = found
+                .into_iter()
+                .map(|(url, d)| NewSignal {
+                    company_id: target.company_id,
+                    vendor: d.vendor,
+                    product: d.product,
+                    category: d.category,
+                    signal_type: d.signal_type.as_str().to_string(),
+                    evidence_kind: d.evidence_kind.to_string(),
+                    evidence: Some(d.snippet),
+                    source_url: url.to_string(),
+                    strength: d.strength,
+                    confidence: d.confidence,
+                })
+                .collect();
+        }
+        Err(e) => scan.error = Some(format!("reading the pages failed: {e}")),
+    }
+    scan
+}
