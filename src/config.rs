@@ -53,6 +53,7 @@ pub struct Config {
     pub crawl: CrawlSettings,
     pub export: ExportSettings,
     pub health: HealthSettings,
+    pub signals: SignalSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
     /// TUI key bindings: `[keys.<global|input|pane>] action = "key" | ["key", ...]`.
@@ -86,6 +87,26 @@ pub struct HealthSettings {
     /// `nam doctor` (and the INIT check) block below this much free disk space
     /// where the database lives, in megabytes (1 MB = 1,000,000 bytes).
     pub min_free_disk_mb: u64,
+}
+
+/// The GRAPH phase's reading of company websites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignalSettings {
+    /// Pages read per company site, the home page included.
+    pub max_pages_per_site: usize,
+    /// Company sites read at the same time (each is still paced by
+    /// `crawl.default_rate`).
+    pub concurrent_sites: usize,
+}
+
+impl Default for SignalSettings {
+    fn default() -> Self {
+        Self {
+            max_pages_per_site: crate::signals::site::DEFAULT_MAX_PAGES,
+            concurrent_sites: crate::signals::run::DEFAULT_CONCURRENCY,
+        }
+    }
 }
 
 impl Default for HealthSettings {

@@ -440,8 +440,8 @@ impl Job<'_> {
                 .as_deref()
                 .and_then(Path::parent)
                 .map(Path::to_path_buf),
-            max_pages: crate::signals::site::DEFAULT_MAX_PAGES,
-            concurrency: crate::signals::run::DEFAULT_CONCURRENCY,
+            max_pages: self.cfg.signals.max_pages_per_site,
+            concurrency: self.cfg.signals.concurrent_sites,
         };
         let report = crate::signals::run_graph(run).await.context("graph")?;
         if !report.cancelled {

@@ -3,7 +3,7 @@
 //! store knows.
 
 use anyhow::Result;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::Store;
@@ -33,6 +33,20 @@ pub struct SiteScan {
     pub error: Option<String>,
 }
 
+/// One edge of a company, named for a reader (see [`Store::relationships_of`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelationLine {
+    /// member_of, exhibits_at, uses_technology, vendor_signal, shares_contact, ...
+    pub relation: String,
+    /// association, event, technology, vendor or company.
+    pub target_type: String,
+    pub target_id: i64,
+    /// The association code, event name, "vendor product", vendor or company name.
+    pub target: String,
+    pub evidence: Option<String>,
+    pub weight: f64,
+}
+
 /// Edges per relation after [`Store::rebuild_relationships`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GraphCounts {
@@ -54,6 +68,62 @@ impl GraphCounts {
 }
 
 impl Store {
+    /// The edges from (and, for company-company edges, to) `company_id`,
+    /// heaviest first within each relation.
+    pub fn relationships_of(&self, company_id: i64, limit: usize) -> Result<Vec<RelationLine>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.relation,
+                    CASE WHEN r.from_id = ?1 AND r.from_type = 'company' THEN r.to_type ELSE r.from_type END,
+                    CASE WHEN r.from_id = ?1 AND r.from_type = 'company' THEN r.to_id ELSE r.from_id END,
+                    r.evidence, r.weight
+             FROM entity_relationships r
+             WHERE (r.from_type = 'company' AND r.from_id = ?1)
+                OR (r.to_type = 'company' AND r.to_id = ?1)
+             ORDER BY r.relation, r.weight DESC, r.id
+             LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![company_id, limit], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, f64>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (relation, target_type, target_id, evidence, weight) in rows {
+            let sql = match target_type.as_str() {
+                "association" => "SELECT code FROM associations WHERE id = ?1",
+                "event" => "SELECT name FROM events WHERE id = ?1",
+                "technology" => {
+                    "SELECT trim(vendor || ' ' || product) FROM technologies WHERE id = ?1"
+                }
+                "vendor" => "SELECT vendor FROM technologies WHERE id = ?1",
+                "company" => "SELECT name FROM companies WHERE id = ?1",
+                _ => "SELECT NULL WHERE ?1 IS NULL",
+            };
+            let target: Option<String> = self
+                .conn()
+                .prepare_cached(sql)?
+                .query_row([target_id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            out.push(RelationLine {
+                relation,
+                target: target.unwrap_or_else(|| format!("{target_type} #{target_id}")),
+                target_type,
+                target_id,
+                evidence,
+                weight,
+            });
+        }
+        Ok(out)
+    }
+
     /// Active companies with a website or domain whose site has not been
     /// read: never, or (with `force`) not by job `job_id` yet, so a resumed
     /// job goes on where it stopped.
@@ -483,6 +553,22 @@ mod tests {
             vec![(b, "company".into(), a), (b, "company".into(), c)]
         );
         assert_eq!(counts.total(), 4 + 1 + 2 + 2);
+        let lines = s.relationships_of(a, 50).unwrap();
+        let mut named: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l.relation.as_str(), l.target.as_str()))
+            .collect();
+        named.sort();
+        assert_eq!(
+            named,
+            vec![
+                ("member_of", "NTMA"),
+                ("member_of", "PMA"),
+                ("shares_contact", "Brightline Gear"),
+                ("uses_technology", "Epicor Kinetic"),
+                ("vendor_signal", "Epicor"),
+            ]
+        );
 
         // Rebuilt after a merge: the loser's edges move to the survivor,
         // nothing is duplicated, and edges of other relations stay.

@@ -31,7 +31,7 @@ pub use browse::{
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
 pub use extraction::ExtractionPage;
-pub use graph::{GraphCounts, SiteScan, SiteTarget};
+pub use graph::{GraphCounts, RelationLine, SiteScan, SiteTarget};
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};

@@ -20,8 +20,8 @@ use crate::search::browse::{CompanySearch, SearchHandle};
 use crate::secrets::Secrets;
 use crate::store::{
     AssociationQuality, CompanyListRow, ContactLine, DeadLetterRow, DriftAlertRow, EventLine,
-    ExportRun, JobControl, JobRow, NewExportRun, PageKey, PhaseRow, ProviderUsage, SignalGroup,
-    SignalGroupBy, SignalRow, Store,
+    ExportRun, JobControl, JobRow, NewExportRun, PageKey, PhaseRow, ProviderUsage, RelationLine,
+    SignalGroup, SignalGroupBy, SignalRow, Store,
 };
 
 /// Which answer an answer replaces. Queries in the same slot of a pane
@@ -135,6 +135,7 @@ pub struct CompanyDetail {
     pub contacts: Vec<ContactLine>,
     pub events: Vec<EventLine>,
     pub signals: Vec<SignalRow>,
+    pub relationships: Vec<RelationLine>,
     pub decisions: Vec<DecisionRow>,
 }
 
@@ -357,6 +358,7 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
                 contacts: store.contacts_of(id)?,
                 events: store.events_of(id)?,
                 signals: store.signals_in(SignalGroupBy::Company, &id.to_string(), 100)?,
+                relationships: store.relationships_of(id, 200)?,
                 decisions: store.decisions_of(id)?,
                 company,
             }))

@@ -494,6 +494,36 @@ fn signals_group_highlight_and_jump() {
     snap!("signals_error", b.screen());
 }
 
+/// The detail view lists the company's signals and its edges in the
+/// relationship graph, each with what it rests on.
+#[test]
+fn detail_shows_signals_and_relationships() {
+    let mut h = Harness::new();
+    h.store().rebuild_relationships().unwrap();
+    h.press(KeyCode::Char('5'));
+    h.press(KeyCode::Char('o'));
+    // Scroll until the last section is in view.
+    let mut screen = h.screen();
+    for _ in 0..40 {
+        if screen.contains("vendor_signal") {
+            break;
+        }
+        h.press(KeyCode::Char('j'));
+        screen = h.screen();
+    }
+    assert!(
+        screen.contains("Epicor Kinetic — uses (text, strength 60%)"),
+        "{screen}"
+    );
+    assert!(screen.contains("Relationships (3)"), "{screen}");
+    assert!(screen.contains("member_of association"), "{screen}");
+    assert!(
+        screen.contains("uses_technology technology Epicor Kinetic · 60% · text: Our plant runs"),
+        "{screen}"
+    );
+    assert!(screen.contains("vendor_signal vendor Epicor"), "{screen}");
+}
+
 #[test]
 fn highlight_marks_every_mention() {
     let style = ratatui::style::Style::default().bold();

@@ -176,12 +176,31 @@ impl DetailView {
         lines.push(section(format!("Signals ({})", d.signals.len())));
         for s in &d.signals {
             lines.push(Line::from(format!(
-                "  {} {} — {} ({:.0}%) {}",
+                "  {} {} — {} ({}, strength {:.0}%) {}",
                 s.vendor,
                 s.product.as_deref().unwrap_or(""),
                 s.signal_type,
-                s.confidence * 100.0,
+                s.evidence_kind,
+                s.strength * 100.0,
                 s.source_url
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(section(format!(
+            "Relationships ({})",
+            d.relationships.len()
+        )));
+        for r in &d.relationships {
+            lines.push(Line::from(format!(
+                "  {} {} {} · {:.0}%{}",
+                r.relation,
+                r.target_type,
+                r.target,
+                r.weight * 100.0,
+                r.evidence
+                    .as_deref()
+                    .map(|e| format!(" · {e}"))
+                    .unwrap_or_default()
             )));
         }
         lines.push(Line::from(""));
