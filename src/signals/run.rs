@@ -257,3 +257,79 @@ async fn read_site(
     }
     scan
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::model::MemberRecord;
+    use crate::store::Store;
+
+    /// A site that cannot be read is recorded as failed with its reason;
+    /// the phase goes on and finishes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unreadable_sites_fail_alone_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        let store = Store::open(&db).unwrap();
+        // A port nothing listens on, and a website that is not http(s).
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead = format!("http://{}/", closed.local_addr().unwrap());
+        drop(closed);
+        for (name, website) in [
+            ("Dead Port Inc", dead.as_str()),
+            ("Ftp Only Co", "ftp://files.example/"),
+        ] {
+            let rec = MemberRecord {
+                association: "PMA".into(),
+                name: name.into(),
+                website: Some(website.into()),
+                source_url: "http://pma.example/members".into(),
+                extractor: "generic".into(),
+                confidence: 0.8,
+                ..Default::default()
+            };
+            let key = crate::normalize::name_key(name);
+            let id = store.upsert_company_from_member(&rec, &key).unwrap();
+            store.upsert_membership(&rec, &key, Some(id), None).unwrap();
+        }
+        let writer = Writer::start(store);
+        let settings = CrawlSettings {
+            timeout_secs: 2,
+            max_retries: 0,
+            ..Default::default()
+        };
+        let report = run_graph(GraphRun {
+            writer: writer.clone(),
+            job_id: None,
+            events: EventSender::none(),
+            control: RunControl::new(),
+            settings,
+            crawl: CrawlOptions {
+                politeness: false,
+                backoff_min: Duration::from_millis(10),
+                ..Default::default()
+            },
+            force_full: false,
+            config_dir: None,
+            max_pages: 3,
+            concurrency: 2,
+        })
+        .await
+        .unwrap();
+        writer.flush().await.unwrap();
+        assert_eq!(
+            (report.companies, report.sites_failed, report.sites_read),
+            (2, 2, 0)
+        );
+        let store = Store::open_readonly(&db).unwrap();
+        let errors = store
+            .debug_query("SELECT status, error FROM company_site_scans ORDER BY company_id")
+            .unwrap();
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|r| r[0].as_deref() == Some("failed")));
+        let texts: Vec<String> = errors.iter().map(|r| r[1].clone().unwrap()).collect();
+        assert!(texts[0].contains(&dead), "{}", texts[0]);
+        assert!(texts[1].contains("not an http(s) address"), "{}", texts[1]);
+    }
+}
