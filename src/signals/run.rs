@@ -155,6 +155,23 @@ pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
     Ok(report)
 }
 
+/// Whether the company's own name carries the vendor's name as whole words
+/// ("Oracle Tool & Die" says "Oracle" all over its site without running
+/// Oracle). Product names are not checked: many are ordinary words
+/// ("Kinetic") and come with the vendor's name in front.
+fn names_vendor(company: &str, d: &Detected) -> bool {
+    let words: Vec<&str> = company
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let vendor: Vec<&str> = d
+        .vendor
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    !vendor.is_empty() && words.windows(vendor.len()).any(|w| w == vendor.as_slice())
+}
+
 /// One fetched page, decoded (`None`: not an HTML page to read).
 async fn fetch_page(
     fetcher: &PoliteFetcher,
@@ -224,11 +241,15 @@ async fn read_site(
     }
     scan.pages = pages.len();
     let table = table.clone();
+    let own_name = target.name.clone();
     // Parsing is CPU work: off the async threads.
     let found = tokio::task::spawn_blocking(move || {
         let mut found: Vec<(Url, Detected)> = Vec::new();
         for (url, html, headers) in &pages {
             for d in detect(&table, &PageInput { url, html, headers }) {
+                if d.evidence_kind == "text" && names_vendor(&own_name, &d) {
+                    continue;
+                }
                 found.push((url.clone(), d));
             }
         }
@@ -264,6 +285,31 @@ mod tests {
     use super::*;
     use crate::model::MemberRecord;
     use crate::store::Store;
+
+    #[test]
+    fn a_vendor_in_the_companys_own_name_is_not_a_signal() {
+        let d = |vendor: &str, product: Option<&str>| Detected {
+            vendor: vendor.into(),
+            product: product.map(Into::into),
+            category: "erp".into(),
+            signal_type: crate::signals::SignalType::Mention,
+            evidence_kind: "text",
+            snippet: String::new(),
+            strength: 0.1,
+            confidence: 0.5,
+        };
+        assert!(names_vendor("Oracle Tool & Die, Inc.", &d("Oracle", None)));
+        assert!(names_vendor(
+            "Global Shop Solutions Users Group",
+            &d("Global Shop Solutions", None)
+        ));
+        assert!(!names_vendor(
+            "Kinetic Gear Co",
+            &d("Epicor", Some("Kinetic"))
+        ));
+        assert!(!names_vendor("Oracleton Forge", &d("Oracle", None)));
+        assert!(!names_vendor("Acme Stamping", &d("SAP", Some("S/4HANA"))));
+    }
 
     /// A site that cannot be read is recorded as failed with its reason;
     /// the phase goes on and finishes.

@@ -15,6 +15,9 @@ use crate::model::now_string;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteTarget {
     pub company_id: i64,
+    /// The company's name: a vendor name inside it ("Oracle Tool & Die")
+    /// is not a signal on its own site.
+    pub name: String,
     /// The stored website, or `http://<domain>/` when only the domain is known.
     pub website: String,
 }
@@ -129,7 +132,7 @@ impl Store {
     /// job goes on where it stopped.
     pub fn site_scan_targets(&self, job_id: Option<i64>, force: bool) -> Result<Vec<SiteTarget>> {
         let mut stmt = self.conn().prepare(
-            "SELECT c.id, coalesce(c.website, 'http://' || c.domain || '/')
+            "SELECT c.id, coalesce(c.website, 'http://' || c.domain || '/'), c.name
              FROM companies c
              WHERE c.status = 'active' AND c.merged_into IS NULL
                AND (c.website IS NOT NULL OR c.domain IS NOT NULL)
@@ -143,6 +146,7 @@ impl Store {
             Ok(SiteTarget {
                 company_id: r.get(0)?,
                 website: r.get(1)?,
+                name: r.get(2)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
