@@ -132,6 +132,7 @@ mod job {
                 politeness: false,
                 resolve: Some(format!("example={}", server.addr())),
                 backoff_min_ms: 50,
+                allow_private_sites: true,
                 ..Default::default()
             },
             dry_run: false,

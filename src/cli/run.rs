@@ -72,6 +72,11 @@ pub struct RunArgs {
     /// `nam fixtures serve` (testing against loopback).
     #[arg(long, value_name = "SUFFIX=ADDR")]
     pub resolve: Option<String>,
+    /// Let the reading of company websites reach private, loopback and
+    /// link-local addresses (off by default: a website address comes from a
+    /// page someone else wrote). For a world served on loopback.
+    #[arg(long)]
+    pub allow_private_sites: bool,
     /// Skip rate limits and Crawl-delay (robots.txt is still honoured). For tests.
     #[arg(long, hide = true)]
     pub no_politeness: bool,
@@ -278,6 +283,7 @@ fn params_from_args(env: &Env, args: &RunArgs) -> Result<JobParams> {
         retry_dead_letters: args.retry_dead_letters,
         politeness: !args.no_politeness,
         resolve: args.resolve.clone(),
+        allow_private_sites: args.allow_private_sites,
         ..Default::default()
     })
 }

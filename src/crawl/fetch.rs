@@ -53,6 +53,10 @@ pub struct FetcherConfig {
     pub timeout: Duration,
     pub max_body_bytes: usize,
     pub resolve: Option<ResolveOverride>,
+    /// Refuse private, loopback, link-local and metadata addresses (see
+    /// [`super::guard`]): for company sites, whose addresses come from pages
+    /// someone else wrote.
+    pub public_only: bool,
 }
 
 /// One HTTP response (redirects are not followed).
@@ -153,6 +157,7 @@ fn header_string(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
 pub struct Fetcher {
     client: reqwest::Client,
     max_body: usize,
+    public_only: bool,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -173,7 +178,14 @@ impl Fetcher {
             .pool_max_idle_per_host(4)
             .gzip(true)
             .brotli(true);
-        if let Some(r) = &cfg.resolve {
+        if cfg.public_only {
+            // A proxy would resolve names where the guard cannot see them.
+            b = b
+                .dns_resolver(Arc::new(super::guard::PublicOnlyResolver(
+                    cfg.resolve.clone(),
+                )))
+                .no_proxy();
+        } else if let Some(r) = &cfg.resolve {
             b = b
                 .dns_resolver(Arc::new(SuffixResolver(r.clone())))
                 .no_proxy();
@@ -181,6 +193,7 @@ impl Fetcher {
         Ok(Fetcher {
             client: b.build()?,
             max_body: cfg.max_body_bytes.max(1024),
+            public_only: cfg.public_only,
         })
     }
 
@@ -191,6 +204,9 @@ impl Fetcher {
         etag: Option<&str>,
         last_modified: Option<&str>,
     ) -> Result<Response, FetchError> {
+        if self.public_only {
+            super::guard::check_url(url).map_err(FetchError::Other)?;
+        }
         let mut req = self.client.get(url.clone()).header(
             header::ACCEPT,
             "text/html,application/xhtml+xml,application/json;q=0.9,application/xml;q=0.8,*/*;q=0.5",

@@ -18,6 +18,7 @@
 pub mod discover;
 pub mod fetch;
 mod gatekeeper;
+pub mod guard;
 mod outcome;
 pub mod plan;
 pub mod polite;
@@ -65,6 +66,8 @@ pub struct CrawlOptions {
     /// benchmarks on loopback; robots.txt is honoured either way.
     pub politeness: bool,
     pub resolve: Option<ResolveOverride>,
+    /// Fetch from public addresses only (company sites; see [`guard`]).
+    pub public_only: bool,
     /// How many ordinary (non-structural) links deep to follow from a seed.
     pub max_depth: i64,
     pub breaker_threshold: u32,
@@ -86,6 +89,7 @@ impl Default for CrawlOptions {
             retry_dead_letters: false,
             politeness: true,
             resolve: None,
+            public_only: false,
             max_depth: 3,
             breaker_threshold: 8,
             breaker_cooldown: Duration::from_secs(30),
@@ -223,6 +227,7 @@ pub async fn run_crawl(ctx: &CrawlContext, opts: CrawlOptions) -> Result<CrawlRe
         timeout: Duration::from_secs(ctx.settings.timeout_secs.max(1)),
         max_body_bytes: ctx.settings.max_body_bytes,
         resolve: opts.resolve.clone(),
+        public_only: opts.public_only,
     })?;
     let shared = Arc::new(Shared {
         writer: ctx.writer.clone(),

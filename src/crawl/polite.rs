@@ -22,6 +22,8 @@ use crate::normalize::urls as urlnorm;
 /// Polite fetching outside a crawl job (nothing is written to a database).
 pub struct PoliteFetcher {
     fetcher: Fetcher,
+    /// Checked before each request when set (see [`super::guard`]).
+    public_only: Option<Option<ResolveOverride>>,
     cfg: Arc<SessionConfig>,
     settings: CrawlSettings,
     sessions: Mutex<HashMap<String, Arc<Mutex<DomainSession>>>>,
@@ -47,7 +49,9 @@ impl PoliteFetcher {
                 timeout: std::time::Duration::from_secs(settings.timeout_secs.max(1)),
                 max_body_bytes: settings.max_body_bytes,
                 resolve: opts.resolve.clone(),
+                public_only: opts.public_only,
             })?,
+            public_only: opts.public_only.then(|| opts.resolve.clone()),
             cfg: Arc::new(opts.session_config(settings)),
             settings: settings.clone(),
             sessions: Mutex::new(HashMap::new()),
@@ -93,6 +97,12 @@ impl PoliteFetcher {
     /// GETs `url` if robots.txt allows it: paced, size-capped, retried on
     /// 429/5xx, redirects followed within the site.
     pub async fn get(&self, url: &Url) -> Result<Response> {
+        // Refused before robots.txt is even asked for.
+        if let Some(over) = &self.public_only {
+            super::guard::check_resolved(url, over.as_ref())
+                .await
+                .map_err(anyhow::Error::msg)?;
+        }
         let session = self.session(url).await;
         let mut s = session.lock().await;
         let Some(d) = s.robots_decide(url).await? else {

@@ -63,6 +63,8 @@ pub fn demo_params(d: DemoWorld, politeness: bool) -> JobParams {
         politeness,
         backoff_min_ms: 100,
         demo: Some(d),
+        // The demo's company sites live on loopback.
+        allow_private_sites: true,
         ..Default::default()
     }
 }

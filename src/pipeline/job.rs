@@ -433,7 +433,11 @@ impl Job<'_> {
             events: self.events.clone(),
             control: self.control.clone(),
             settings: self.crawl_settings(),
-            crawl: self.params.crawl_options()?,
+            crawl: crate::crawl::CrawlOptions {
+                // A demo's world is on loopback by construction.
+                public_only: !(self.params.allow_private_sites || self.params.demo.is_some()),
+                ..self.params.crawl_options()?
+            },
             force_full: self.params.force_full,
             config_dir: self
                 .config_path

@@ -30,6 +30,9 @@ pub struct JobParams {
     pub resolve: Option<String>,
     pub backoff_min_ms: u64,
     pub demo: Option<DemoWorld>,
+    /// Let company-site reads reach private and loopback addresses (the
+    /// demo's and tests' loopback world); off by default.
+    pub allow_private_sites: bool,
 }
 
 impl Default for JobParams {
@@ -44,6 +47,7 @@ impl Default for JobParams {
             resolve: None,
             backoff_min_ms: 500,
             demo: None,
+            allow_private_sites: false,
         }
     }
 }

@@ -311,6 +311,73 @@ mod tests {
         assert!(!names_vendor("Acme Stamping", &d("SAP", Some("S/4HANA"))));
     }
 
+    /// With the guard on (the default for jobs), a website on loopback is
+    /// refused before any request leaves, with a reason naming the address.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn company_sites_on_private_addresses_are_refused() {
+        use crate::fixture_site::{FixtureServer, World, WorldConfig};
+        let world = Arc::new(World::new(WorldConfig {
+            members: 5,
+            ..Default::default()
+        }));
+        let server = FixtureServer::start(world, 0).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        let store = Store::open(&db).unwrap();
+        let site = format!("http://{}/", server.addr());
+        let rec = MemberRecord {
+            association: "PMA".into(),
+            name: "Loopback Labs".into(),
+            website: Some(site.clone()),
+            source_url: "http://pma.example/members".into(),
+            extractor: "generic".into(),
+            confidence: 0.8,
+            ..Default::default()
+        };
+        let id = store
+            .upsert_company_from_member(&rec, "loopback labs")
+            .unwrap();
+        store
+            .upsert_membership(&rec, "loopback labs", Some(id), None)
+            .unwrap();
+        let writer = Writer::start(store);
+        let report = run_graph(GraphRun {
+            writer: writer.clone(),
+            job_id: None,
+            events: EventSender::none(),
+            control: RunControl::new(),
+            settings: CrawlSettings::default(),
+            crawl: CrawlOptions {
+                politeness: false,
+                public_only: true,
+                ..Default::default()
+            },
+            force_full: false,
+            config_dir: None,
+            max_pages: 3,
+            concurrency: 1,
+        })
+        .await
+        .unwrap();
+        writer.flush().await.unwrap();
+        assert_eq!(report.sites_failed, 1);
+        assert!(
+            server.request_log().is_empty(),
+            "nothing reached the server"
+        );
+        let error = Store::open_readonly(&db)
+            .unwrap()
+            .debug_query("SELECT error FROM company_site_scans")
+            .unwrap()[0][0]
+            .clone()
+            .unwrap();
+        assert!(
+            error.contains("127.0.0.1") && error.contains("public addresses only"),
+            "{error}"
+        );
+        server.shutdown().await;
+    }
+
     /// A site that cannot be read is recorded as failed with its reason;
     /// the phase goes on and finishes.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
