@@ -291,6 +291,9 @@ pub(crate) fn page(
         format!("{cookie}={:016x}; Path=/; HttpOnly", v),
     ));
     if c.crm == Some("HubSpot") {
+        // Pages served through HubSpot carry its hub id.
+        p.headers
+            .push(("X-HS-Hub-Id".into(), format!("{}", 1_000_000 + c.id * 7)));
         p.headers.push((
             "Set-Cookie".into(),
             "__cf_bm=fixture; Path=/; HttpOnly".into(),

@@ -728,13 +728,21 @@ mod tests {
         let html = r#"<html><head><script src="//js.hs-scripts.com/42.js"></script>
             <script>piAId = '1'; s.src = 'https://pi.pardot.com/pd.js';</script></head>
             <body><a href="https://acme.epicorsaas.com/EpicorERP/Apps/">Portal</a></body></html>"#;
-        let got = run("/", html, &[("Set-Cookie", "_mkto_trk=id:1; Path=/")]);
+        let got = run(
+            "/",
+            html,
+            &[
+                ("Set-Cookie", "_mkto_trk=id:1; Path=/"),
+                ("Server", "sfdcedge"),
+            ],
+        );
         assert_eq!(
             got,
             vec![
                 ("Epicor".into(), "erp".into(), "uses", "url"),
                 ("HubSpot".into(), "crm".into(), "uses", "script"),
                 ("Marketo".into(), "marketing".into(), "uses", "cookie"),
+                ("Salesforce".into(), "crm".into(), "uses", "header"),
                 ("Salesforce".into(), "marketing".into(), "uses", "script"),
             ]
         );
