@@ -7,6 +7,7 @@ mod companies;
 pub mod crawl;
 mod detail;
 mod events;
+mod export;
 pub mod extraction;
 mod import;
 mod jobs;
@@ -29,6 +30,9 @@ pub use browse::{
 };
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
+pub use export::{
+    Cell, ExportColumn, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR,
+};
 pub use extraction::ExtractionPage;
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
