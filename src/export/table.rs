@@ -89,12 +89,14 @@ impl Builder {
             },
             Self::List(list, joined) => match cell {
                 Cell::Text(t) if !t.is_empty() => {
-                    let clean = clean_cell(t);
-                    let values: Vec<&str> = clean
+                    // Split before cleaning: the separator is a control
+                    // character the cleaning would remove.
+                    let values: Vec<std::borrow::Cow<'_, str>> = t
                         .split(LIST_SEPARATOR)
+                        .map(clean_cell)
                         .filter(|v| !v.is_empty())
                         .collect();
-                    list.append_values_iter(values.iter().copied());
+                    list.append_values_iter(values.iter().map(|v| v.as_ref()));
                     joined.append_value(values.join(";"));
                 }
                 _ => {

@@ -449,6 +449,73 @@ impl Store {
     }
 }
 
+/// A contact to record (see [`Store::add_contact`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct NewContact {
+    pub company_id: i64,
+    pub full_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source_url: Option<String>,
+}
+
+impl Store {
+    /// Records a contact of a company (a repeated email updates the
+    /// contact that has it).
+    pub fn add_contact(&self, c: &NewContact) -> Result<i64> {
+        let now = crate::model::now_string();
+        let email_key = c
+            .email
+            .as_deref()
+            .and_then(crate::normalize::normalize_email);
+        Ok(self.conn().query_row(
+            "INSERT INTO contacts (company_id, full_name, first_name, last_name, title, email,
+                 email_normalized, phone, source_url, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+             ON CONFLICT (email_normalized) DO UPDATE SET
+                 company_id = excluded.company_id, full_name = excluded.full_name,
+                 first_name = excluded.first_name, last_name = excluded.last_name,
+                 title = excluded.title, email = excluded.email, phone = excluded.phone,
+                 source_url = excluded.source_url, updated_at = excluded.updated_at
+             RETURNING id",
+            rusqlite::params![
+                c.company_id,
+                c.full_name,
+                c.first_name,
+                c.last_name,
+                c.title,
+                c.email,
+                email_key,
+                c.phone,
+                c.source_url,
+                now
+            ],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// Sets a company's grade and free-text fields the crawl does not fill
+    /// (tests of exports).
+    pub(crate) fn set_export_fields_for_test(
+        &self,
+        id: i64,
+        grade: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE companies SET quality_grade = ?2, description = ?3 WHERE id = ?1",
+            rusqlite::params![id, grade, description],
+        )?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

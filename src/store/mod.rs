@@ -31,7 +31,7 @@ pub use browse::{
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
 pub use export::{
-    Cell, ExportColumn, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR,
+    Cell, ExportColumn, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR, NewContact,
 };
 pub use extraction::ExtractionPage;
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
