@@ -14,9 +14,7 @@ use std::sync::Arc;
 
 use nam::config::Config;
 use nam::export::{ExportRequest, Profile, is_formula_like};
-use nam::fixture_site::{
-    FixtureServer, HOSTILE_MEMBERSHIP, HOSTILE_NAME, World, WorldConfig,
-};
+use nam::fixture_site::{FixtureServer, HOSTILE_MEMBERSHIP, HOSTILE_NAME, World, WorldConfig};
 use nam::model::{JobMode, PhaseStatus, RunControl, event_channel};
 use nam::pipeline::{JobParams, RunRequest, run};
 use nam::store::Store;
@@ -119,7 +117,10 @@ async fn hostile_text_is_neutralized_in_every_export_and_phones_survive() {
     server.shutdown().await;
     let store = Store::open(&db).unwrap();
     let phases = store.phases(summary.job_id.unwrap()).unwrap();
-    let export = phases.iter().find(|p| p.phase.as_str() == "export").unwrap();
+    let export = phases
+        .iter()
+        .find(|p| p.phase.as_str() == "export")
+        .unwrap();
     assert_eq!(export.status, PhaseStatus::Completed, "{}", export.stats);
     let runs = store.export_runs(10).unwrap();
     assert_eq!(runs.len(), 1, "the phase records its export");
@@ -203,7 +204,9 @@ async fn hostile_text_is_neutralized_in_every_export_and_phones_survive() {
                     row["id"]
                 );
                 phones_checked += 1;
-                if row.get("membership_type").map(|m| m.trim_start_matches('\''))
+                if row
+                    .get("membership_type")
+                    .map(|m| m.trim_start_matches('\''))
                     == Some(HOSTILE_MEMBERSHIP)
                 {
                     let want = if csv {
@@ -221,7 +224,11 @@ async fn hostile_text_is_neutralized_in_every_export_and_phones_survive() {
     // Full (phase and profile run) and Salesforce always carry the planted
     // company; HubSpot when it has a domain to key it by.
     let with_domain = usize::from(planted.domain.is_some());
-    assert_eq!(formula_csv, 3 + with_domain, "CSV files with the planted name");
+    assert_eq!(
+        formula_csv,
+        3 + with_domain,
+        "CSV files with the planted name"
+    );
     assert_eq!(formula_parquet, 3 + with_domain);
     assert!(membership_formula >= 2, "{membership_formula}");
 }

@@ -22,9 +22,8 @@ use crate::normalize::text::{is_invisible_format, strip_escapes};
 /// feed and carriage return are kept: they are text, and the formula rule
 /// sees a leading tab or CR) or invisible bidi/zero-width characters.
 pub fn clean_cell(s: &str) -> Cow<'_, str> {
-    let dirty = |c: char| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_invisible_format(c)
-    };
+    let dirty =
+        |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_invisible_format(c);
     if !s.chars().any(dirty) {
         return Cow::Borrowed(s);
     }

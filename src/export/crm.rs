@@ -83,7 +83,10 @@ fn website_or_domain(t: &Table, website: &str, domain: &str) -> Result<Data> {
 pub(crate) fn hubspot_companies(companies: &Table) -> Result<(Table, Vec<Skipped>)> {
     let keys = {
         let (d, w) = (companies.text("domain")?, companies.text("website")?);
-        d.iter().zip(w.iter()).map(|(d, w)| bare_domain(d, w)).collect()
+        d.iter()
+            .zip(w.iter())
+            .map(|(d, w)| bare_domain(d, w))
+            .collect()
     };
     let (t, keys, skipped) = keyed(
         companies,
@@ -121,7 +124,11 @@ pub(crate) fn hubspot_companies(companies: &Table) -> Result<(Table, Vec<Skipped
 /// First and last name: the stored ones, else `full_name` split at its
 /// first space.
 fn names(t: &Table) -> Result<(Data, Data)> {
-    let (full, first, last) = (t.text("full_name")?, t.text("first_name")?, t.text("last_name")?);
+    let (full, first, last) = (
+        t.text("full_name")?,
+        t.text("first_name")?,
+        t.text("last_name")?,
+    );
     let mut firsts = Vec::with_capacity(t.height);
     let mut lasts = Vec::with_capacity(t.height);
     for ((full, first), last) in full.iter().zip(first.iter()).zip(last.iter()) {
@@ -142,13 +149,18 @@ fn contact_keys(contacts: &Table) -> Result<Vec<Option<String>>> {
     Ok(contacts
         .text("email")?
         .iter()
-        .map(|e| e.filter(|e| normalize_email(e).is_some()).map(str::to_owned))
+        .map(|e| {
+            e.filter(|e| normalize_email(e).is_some())
+                .map(str::to_owned)
+        })
         .collect())
 }
 
 fn company_domains(t: &Table) -> Result<Data> {
     let (d, w) = (t.text("company_domain")?, t.text("company_website")?);
-    Ok(text_data(d.iter().zip(w.iter()).map(|(d, w)| bare_domain(d, w))))
+    Ok(text_data(
+        d.iter().zip(w.iter()).map(|(d, w)| bare_domain(d, w)),
+    ))
 }
 
 /// HubSpot contacts keyed by `Email`, associated to their company by
@@ -209,10 +221,12 @@ pub(crate) fn hubspot_contacts(
 /// `city, state`: what tells two same-name accounts apart.
 fn account_site(t: &Table) -> Result<Data> {
     let (c, s) = (t.text("city")?, t.text("state")?);
-    Ok(text_data(c.iter().zip(s.iter()).map(|(c, s)| match (c, s) {
-        (Some(c), Some(s)) => Some(format!("{c}, {s}")),
-        (Some(x), None) | (None, Some(x)) => Some(x.to_owned()),
-        (None, None) => None,
+    Ok(text_data(c.iter().zip(s.iter()).map(|(c, s)| {
+        match (c, s) {
+            (Some(c), Some(s)) => Some(format!("{c}, {s}")),
+            (Some(x), None) | (None, Some(x)) => Some(x.to_owned()),
+            (None, None) => None,
+        }
     })))
 }
 

@@ -191,10 +191,7 @@ mod tests {
                 String::new()
             ])
         );
-        assert_eq!(
-            parse(&["association=pma"]).unwrap().associations,
-            ["PMA"]
-        );
+        assert_eq!(parse(&["association=pma"]).unwrap().associations, ["PMA"]);
         assert_eq!(
             parse(&["association!=NEMA"]).unwrap().not_associations,
             ["NEMA"]

@@ -312,7 +312,11 @@ pub fn export_with(
     }
     let plain = [
         (What::Events, ExportSource::Events, "events"),
-        (What::Events, ExportSource::Participants, "event-participants"),
+        (
+            What::Events,
+            ExportSource::Participants,
+            "event-participants",
+        ),
         (What::Signals, ExportSource::Signals, "signals"),
         (What::Memberships, ExportSource::Memberships, "memberships"),
     ];

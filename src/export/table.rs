@@ -11,9 +11,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    BooleanChunked, ChunkFilter, ChunkedBuilder, Column, CsvWriter, DataFrame, Float64Chunked, Float64Type, Int64Chunked,
-    Int64Type, IntoColumn, IntoSeries, ListBuilderTrait, ListChunked, ListStringChunkedBuilder,
-    ParquetWriter, PrimitiveChunkedBuilder, SerWriter, StringChunked, StringChunkedBuilder,
+    BooleanChunked, ChunkFilter, ChunkedBuilder, Column, CsvWriter, DataFrame, Float64Chunked,
+    Float64Type, Int64Chunked, Int64Type, IntoColumn, IntoSeries, ListBuilderTrait, ListChunked,
+    ListStringChunkedBuilder, ParquetWriter, PrimitiveChunkedBuilder, SerWriter, StringChunked,
+    StringChunkedBuilder,
 };
 
 use super::Format;
@@ -50,7 +51,7 @@ enum Builder {
     Int(PrimitiveChunkedBuilder<Int64Type>),
     Real(PrimitiveChunkedBuilder<Float64Type>),
     Text(StringChunkedBuilder),
-    List(ListStringChunkedBuilder, StringChunkedBuilder),
+    List(Box<(ListStringChunkedBuilder, StringChunkedBuilder)>),
 }
 
 impl Builder {
@@ -60,10 +61,10 @@ impl Builder {
             ExportKind::Int => Self::Int(PrimitiveChunkedBuilder::new(name.into(), cap)),
             ExportKind::Real => Self::Real(PrimitiveChunkedBuilder::new(name.into(), cap)),
             ExportKind::Text => Self::Text(StringChunkedBuilder::new(name.into(), cap)),
-            ExportKind::List => Self::List(
+            ExportKind::List => Self::List(Box::new((
                 ListStringChunkedBuilder::new(name.into(), cap, cap),
                 StringChunkedBuilder::new(name.into(), cap),
-            ),
+            ))),
         }
     }
 
@@ -87,7 +88,7 @@ impl Builder {
                 Cell::Int(v) => b.append_value(v.to_string()),
                 Cell::Real(v) => b.append_value(v.to_string()),
             },
-            Self::List(list, joined) => match cell {
+            Self::List(b) => match cell {
                 Cell::Text(t) if !t.is_empty() => {
                     // Split before cleaning: the separator is a control
                     // character the cleaning would remove.
@@ -96,12 +97,12 @@ impl Builder {
                         .map(clean_cell)
                         .filter(|v| !v.is_empty())
                         .collect();
-                    list.append_values_iter(values.iter().map(|v| v.as_ref()));
-                    joined.append_value(values.join(";"));
+                    b.0.append_values_iter(values.iter().map(|v| v.as_ref()));
+                    b.1.append_value(values.join(";"));
                 }
                 _ => {
-                    list.append_values_iter(std::iter::empty());
-                    joined.append_null();
+                    b.0.append_values_iter(std::iter::empty());
+                    b.1.append_null();
                 }
             },
         }
@@ -112,10 +113,13 @@ impl Builder {
             Self::Int(b) => Data::Int(b.finish()),
             Self::Real(b) => Data::Real(b.finish()),
             Self::Text(b) => Data::Text(b.finish()),
-            Self::List(mut list, joined) => Data::List {
-                values: list.finish(),
-                joined: joined.finish(),
-            },
+            Self::List(b) => {
+                let (mut list, joined) = *b;
+                Data::List {
+                    values: list.finish(),
+                    joined: joined.finish(),
+                }
+            }
         };
         Col {
             name: name.to_owned(),

@@ -196,9 +196,12 @@ fn full_export_writes_every_table_in_both_formats_with_types() {
     assert_eq!(names, want);
     assert!(summary.files.iter().all(|f| f.path.exists()));
     assert!(
-        std::fs::read_dir(&w.out)
+        std::fs::read_dir(&w.out).unwrap().all(|e| !e
             .unwrap()
-            .all(|e| !e.unwrap().path().to_str().unwrap().contains("partial"))
+            .path()
+            .to_str()
+            .unwrap()
+            .contains("partial"))
     );
 
     // Parquet: the types, list columns and row counts.
@@ -223,7 +226,11 @@ fn full_export_writes_every_table_in_both_formats_with_types() {
     let techs = df.column("technologies").unwrap().list().unwrap();
     let acme_techs = techs.get_as_series(acme_row).unwrap();
     let acme_techs: Vec<&str> = acme_techs.str().unwrap().iter().flatten().collect();
-    assert_eq!(acme_techs, ["Epicor"], "only `uses` signals are technologies");
+    assert_eq!(
+        acme_techs,
+        ["Epicor"],
+        "only `uses` signals are technologies"
+    );
     // Parquet keeps the raw (escape-free) text.
     let names = df.column("name").unwrap().str().unwrap();
     assert!(names.iter().any(|n| n == Some(FORMULA_NAME)));
@@ -241,7 +248,10 @@ fn full_export_writes_every_table_in_both_formats_with_types() {
     };
     assert_eq!(cell(&header, row(w.acme), "associations"), "NTMA;PMA");
     assert_eq!(cell(&header, row(w.acme), "phone"), "+14125550100");
-    assert_eq!(cell(&header, row(w.evil), "name"), format!("'{FORMULA_NAME}"));
+    assert_eq!(
+        cell(&header, row(w.evil), "name"),
+        format!("'{FORMULA_NAME}")
+    );
     assert_eq!(
         cell(&header, row(w.evil), "description"),
         format!("'{FORMULA_DESCRIPTION}")
@@ -362,10 +372,7 @@ fn hubspot_profile_keys_companies_by_domain_and_contacts_by_email() {
     assert_eq!(cell(&header, &rows[0], "City"), "Pittsburgh");
     assert_eq!(header.iter().filter(|h| *h == "Phone Number").count(), 1);
     // Parquet of the same profile: real list columns.
-    let df = read_parquet(
-        &w.out
-            .join("hubspot-companies-20261202T154200Z.parquet"),
-    );
+    let df = read_parquet(&w.out.join("hubspot-companies-20261202T154200Z.parquet"));
     assert_eq!(df.height(), 2);
     assert_eq!(
         df.column("nam_associations").unwrap().dtype(),
@@ -499,7 +506,13 @@ fn filtered(w: &World, exprs: &[&str]) -> (BTreeSet<i64>, BTreeSet<i64>, BTreeSe
             })
             .unwrap();
         let df = read_parquet(&f.path);
-        df.column(col).unwrap().i64().unwrap().iter().flatten().collect()
+        df.column(col)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect()
     };
     (
         ids("companies", "id"),
@@ -523,15 +536,24 @@ fn filters_restrict_companies_and_their_rows() {
     assert_eq!(filtered(&w, &["state=oh"]).0, set(&[evil, cutter]));
     assert_eq!(filtered(&w, &["state!=OH"]).0, set(&[acme]));
     assert_eq!(filtered(&w, &["technology=epicor"]).0, set(&[acme]));
-    assert_eq!(filtered(&w, &["technology!=Epicor"]).0, set(&[evil, cutter]));
+    assert_eq!(
+        filtered(&w, &["technology!=Epicor"]).0,
+        set(&[evil, cutter])
+    );
     assert_eq!(filtered(&w, &["has-contacts"]).0, set(&[acme]));
-    assert_eq!(filtered(&w, &["has-contacts=false"]).0, set(&[evil, cutter]));
+    assert_eq!(
+        filtered(&w, &["has-contacts=false"]).0,
+        set(&[evil, cutter])
+    );
     // Combined: AND.
     assert_eq!(
         filtered(&w, &["grade>=B", "association=PMA", "state=OH"]).0,
         set(&[evil])
     );
-    assert_eq!(filtered(&w, &["grade>=B", "state=PA", "state=OH"]).0, set(&[]));
+    assert_eq!(
+        filtered(&w, &["grade>=B", "state=PA", "state=OH"]).0,
+        set(&[])
+    );
     // Rows tied to companies follow the filter.
     let (_, signals, contacts) = filtered(&w, &["association=PMA"]);
     assert_eq!((signals, contacts), (set(&[acme]), set(&[acme])));
@@ -542,7 +564,16 @@ fn filters_restrict_companies_and_their_rows() {
 #[test]
 fn output_names_cannot_leave_the_directory() {
     let dir = tempfile::tempdir().unwrap();
-    for stem in ["../evil", "a/b", "..", ".hidden", "a\\b", "", "x/../../y", "c:evil"] {
+    for stem in [
+        "../evil",
+        "a/b",
+        "..",
+        ".hidden",
+        "a\\b",
+        "",
+        "x/../../y",
+        "c:evil",
+    ] {
         let err = file_in(dir.path(), stem, Format::Csv).unwrap_err();
         assert!(err.to_string().contains("not a plain file name"), "{err}");
     }

@@ -85,7 +85,8 @@ pub fn run_export(run: &ExportRun<'_>) -> Result<ExportReport> {
             .map(|f| f.path.display().to_string())
             .collect(),
     };
-    run.writer.call_blocking(move |s| s.record_export(&record))?;
+    run.writer
+        .call_blocking(move |s| s.record_export(&record))?;
     Ok(ExportReport {
         out_dir,
         files: summary.files,
