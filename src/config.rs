@@ -78,7 +78,13 @@ pub struct CrawlSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ExportSettings {
     /// Directory exports go to when `--out` is not given (default: ./exports).
+    /// A job's EXPORT phase takes a relative directory from the database's
+    /// directory.
     pub out_dir: PathBuf,
+    /// Formats `nam export` and the EXPORT phase write by default.
+    pub formats: Vec<crate::export::Format>,
+    /// Column profile of company and contact files by default.
+    pub profile: crate::export::Profile,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +156,8 @@ impl Default for ExportSettings {
     fn default() -> Self {
         Self {
             out_dir: PathBuf::from("exports"),
+            formats: vec![crate::export::Format::Csv, crate::export::Format::Parquet],
+            profile: crate::export::Profile::Full,
         }
     }
 }

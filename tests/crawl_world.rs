@@ -23,6 +23,7 @@ async fn serve(faults: FaultConfig) -> FixtureServer {
         members: MEMBERS,
         faults,
         plants: true,
+        hostile: false,
     }));
     FixtureServer::start(world, 0).await.unwrap()
 }

@@ -12,6 +12,7 @@ fn world(seed: u64, members: usize) -> World {
         members,
         faults: FaultConfig::default(),
         plants: true,
+        hostile: false,
     })
 }
 

@@ -105,9 +105,27 @@ fn demo_is_idempotent_and_exports() {
             out_dir.to_str().unwrap(),
         ],
     ));
-    let csv = std::fs::read_to_string(out_dir.join("companies.csv")).unwrap();
+    // File names carry the export's timestamp.
+    let written = |dir: &std::path::Path, prefix: &str, ext: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap();
+                name.starts_with(prefix) && name.ends_with(ext)
+            })
+            .collect()
+    };
+    let files = written(&out_dir, "companies-", ".csv");
+    assert_eq!(files.len(), 1, "{files:?}");
+    let csv = std::fs::read_to_string(&files[0]).unwrap();
     assert_eq!(csv.lines().count() as i64, companies + 1);
-    assert!(!out_dir.join("companies.parquet").exists());
+    assert!(written(&out_dir, "companies-", ".parquet").is_empty());
+    // The demo's EXPORT phase wrote next to its database and logged it, once
+    // per run (two runs in one second write the same names).
+    let phase_dir = db.parent().unwrap().join("exports");
+    assert!(!written(&phase_dir, "companies-", ".parquet").is_empty());
+    assert_eq!(count(&db, "SELECT count(*) FROM export_runs"), 2);
 
     // Logs are JSON lines in the state directory, not on the terminal.
     let logs = std::fs::read_dir(home.path().join("state/nam/logs"))

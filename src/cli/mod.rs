@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Paths};
-use crate::export::{Format, What};
+use crate::export::{ExportRequest, Format, Profile, What};
 use crate::secrets::{KeySource, Secrets};
 use crate::store::{self, Store};
 
@@ -85,11 +85,21 @@ pub struct ImportArgs {
     pub association: String,
 }
 
+/// `--format`: one format, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+    /// CSV and Parquet.
+    Both,
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format; repeat for several.
-    #[arg(long = "format", value_enum, default_values_t = [Format::Csv, Format::Parquet])]
-    pub formats: Vec<Format>,
+    /// Output format; repeat for several (default: the config's
+    /// `export.formats`, CSV and Parquet).
+    #[arg(long = "format", value_enum)]
+    pub formats: Vec<FormatArg>,
     /// Output directory (default: `export.out_dir` from the config, `exports`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -97,6 +107,38 @@ pub struct ExportArgs {
     /// external id and the canonical company it resolved to.
     #[arg(long, value_enum, default_value_t = What::All)]
     pub what: What,
+    /// Column profile of the company and contact files (default: the
+    /// config's `export.profile`, `full`).
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
+    /// Restrict to companies (and their rows) matching FIELD OP VALUE;
+    /// repeat to combine (AND). Fields: association, grade (A best:
+    /// `grade>=B` is A or B), state, technology, has-contacts.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
+}
+
+impl ExportArgs {
+    /// The formats asked for, or `default` when none was.
+    fn formats(&self, default: &[Format]) -> Vec<Format> {
+        if self.formats.is_empty() {
+            return default.to_vec();
+        }
+        let mut out = Vec::new();
+        for f in &self.formats {
+            let add: &[Format] = match f {
+                FormatArg::Csv => &[Format::Csv],
+                FormatArg::Parquet => &[Format::Parquet],
+                FormatArg::Both => &[Format::Csv, Format::Parquet],
+            };
+            for f in add {
+                if !out.contains(f) {
+                    out.push(*f);
+                }
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,15 +307,31 @@ fn cmd_import(env: &Env, args: &ImportArgs) -> Result<()> {
 }
 
 fn cmd_export(env: &Env, args: &ExportArgs) -> Result<()> {
-    let out = match &args.out {
-        Some(o) => o.clone(),
-        None => env.config()?.export.out_dir,
+    let filter = crate::export::parse_filters(&args.filters)?;
+    let settings = env.config()?.export;
+    let out = args.out.clone().unwrap_or(settings.out_dir);
+    let req = ExportRequest {
+        formats: args.formats(&settings.formats),
+        what: args.what,
+        profile: args.profile.unwrap_or(settings.profile),
+        filter,
+        ..ExportRequest::new(&out)
     };
     let store = Store::open_readonly(&env.paths.db)?;
-    let files = crate::export::export(&store, &args.formats, args.what, &out)?;
-    for f in files {
-        println!("{:>8} rows  {}", f.rows, f.path.display());
+    let started = std::time::Instant::now();
+    let summary = crate::export::export(&store, &req)?;
+    for f in &summary.files {
+        println!("{:>9} rows  {}", f.rows, f.path.display());
+        for s in &f.skipped {
+            println!("{:>9} skipped: {}", s.rows, s.reason);
+        }
     }
+    println!(
+        "{} files, {} rows in {:.1?}",
+        summary.files.len(),
+        summary.rows(),
+        started.elapsed()
+    );
     Ok(())
 }
 

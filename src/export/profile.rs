@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 
-use super::{ExportedFile, Format, text_col, write_frame};
+use super::{ExportedFile, Format, file_in, text_col, write_frame};
 use crate::model::Company;
 
 /// Column profiles for company exports.
@@ -75,6 +75,11 @@ fn columns(profile: Profile) -> Vec<(&'static str, Getter)> {
     let score: Getter = |c| c.quality_score.map(|s| format!("{s:.0}"));
     let grade: Getter = |c| c.quality_grade.clone();
     let updated: Getter = |c| Some(c.updated_at.clone());
+    let site: Getter = |c| match (&c.city, &c.state) {
+        (Some(c), Some(s)) => Some(format!("{c}, {s}")),
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        (None, None) => None,
+    };
     match profile {
         Profile::Full => vec![
             ("id", id),
@@ -95,23 +100,27 @@ fn columns(profile: Profile) -> Vec<(&'static str, Getter)> {
             ("quality_grade", grade),
             ("updated_at", updated),
         ],
+        // The names `nam export --profile` uses (see crm.rs).
         Profile::Hubspot => vec![
-            ("Company name", name),
             ("Company Domain Name", domain),
-            ("Website URL", website),
+            ("Name", name),
             ("Phone Number", phone),
             ("Street Address", street),
             ("City", city),
             ("State/Region", state),
             ("Postal Code", postal),
             ("Country/Region", country),
-            ("Industry", industry),
             ("Number of Employees", employees),
             ("Year Founded", founded),
-            ("nam ID", id),
+            ("Industry", industry),
+            ("Website URL", website),
+            ("nam_company_id", id),
+            ("nam_associations", associations),
+            ("nam_quality_grade", grade),
         ],
         Profile::Salesforce => vec![
             ("Account Name", name),
+            ("Account Site", site),
             ("Website", website),
             ("Phone", phone),
             ("Billing Street", street),
@@ -119,10 +128,9 @@ fn columns(profile: Profile) -> Vec<(&'static str, Getter)> {
             ("Billing State/Province", state),
             ("Billing Zip/Postal Code", postal),
             ("Billing Country", country),
+            ("NumberOfEmployees", employees),
             ("Industry", industry),
-            ("Employees", employees),
-            ("Account Source", |_| Some("nam".to_string())),
-            ("nam ID", id),
+            ("Nam_Company_Id__c", id),
         ],
     }
 }
@@ -164,11 +172,12 @@ pub fn export_table(
             })
             .collect();
         let mut df = DataFrame::new(rows.len(), cols)?;
-        let path = out_dir.join(format!("{stem}.{}", format.extension()));
+        let path = file_in(out_dir, stem, format)?;
         write_frame(&mut df, format, &path)?;
         written.push(ExportedFile {
             path,
             rows: rows.len(),
+            skipped: Vec::new(),
         });
     }
     Ok(written)
@@ -204,8 +213,8 @@ mod tests {
             let header = csv.lines().next().unwrap();
             match profile {
                 Profile::Full => assert!(header.starts_with("id,name,domain")),
-                Profile::Hubspot => assert!(header.starts_with("Company name,Company Domain Name")),
-                Profile::Salesforce => assert!(header.starts_with("Account Name,Website")),
+                Profile::Hubspot => assert!(header.starts_with("Company Domain Name,Name,")),
+                Profile::Salesforce => assert!(header.starts_with("Account Name,Account Site,")),
             }
             assert!(csv.contains("'=Acme Stamping"), "{csv}");
             assert!(csv.contains("https://acme.example"), "{csv}");

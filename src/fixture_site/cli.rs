@@ -142,6 +142,7 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<()> {
                 members: t.world.members,
                 faults: FaultConfig::default(),
                 plants: true,
+                hostile: false,
             });
             let json = serde_json::to_string_pretty(&world.ground_truth())?;
             if t.out.as_os_str() == "-" {
@@ -191,6 +192,7 @@ async fn serve(s: ServeArgs) -> anyhow::Result<()> {
         members: s.world.members,
         faults: s.faults(),
         plants: true,
+        hostile: false,
     };
     let world = Arc::new(World::new(cfg));
     let server = FixtureServer::start(world.clone(), s.port).await?;

@@ -42,7 +42,20 @@ pub struct WorldConfig {
     /// Some listings give a plant's address and phone and no website (real
     /// directories do this); resolution cannot decide those pairs alone.
     pub plants: bool,
+    /// Plants hostile text in the first company PMA lists (see
+    /// [`HOSTILE_NAME`]): a spreadsheet formula as its listed name, a
+    /// formula as its membership type and a terminal escape in the name of
+    /// the next one, for tests that exports neutralize them.
+    pub hostile: bool,
 }
+
+/// The listed name of the hostile world's planted company.
+pub const HOSTILE_NAME: &str = "=HYPERLINK(\"http://x\",\"click\")";
+/// Its membership type: a formula hiding a command.
+pub const HOSTILE_MEMBERSHIP: &str = "-2+3+cmd|' /C calc'!A0";
+/// The listed name of the second PMA member in the hostile world, with a
+/// title-setting OSC escape and a colour escape.
+pub const HOSTILE_ESCAPED_NAME: &str = "Red\u{1b}]0;pwned\u{7} Alloy\u{1b}[31m Works";
 
 impl Default for WorldConfig {
     fn default() -> Self {
@@ -51,6 +64,7 @@ impl Default for WorldConfig {
             members: 120,
             faults: FaultConfig::default(),
             plants: true,
+            hostile: false,
         }
     }
 }
@@ -314,6 +328,7 @@ impl World {
             "Supplier Member",
             "Premier Member",
         ][((hv >> 20) % 4) as usize];
+        let (listed_name, membership) = self.hostile_listing(&c, listed_name, membership);
         Listing {
             company: c,
             listed_name,
@@ -322,6 +337,27 @@ impl World {
             shows_phone: (hv >> 44) % 10 < 8,
             shows_address: (hv >> 48) % 10 < 9,
             membership,
+        }
+    }
+}
+
+impl World {
+    /// The hostile world's planted name and membership type of company
+    /// `c` (every association listing it shows the same), else the given ones.
+    fn hostile_listing(
+        &self,
+        c: &Company,
+        name: String,
+        membership: &'static str,
+    ) -> (String, &'static str) {
+        if !self.cfg.hostile {
+            return (name, membership);
+        }
+        let pma = ASSOCS.iter().position(|a| a.code == "PMA").unwrap_or(0);
+        match self.members_of(pma).iter().position(|i| *i == c.id) {
+            Some(0) => (HOSTILE_NAME.to_owned(), HOSTILE_MEMBERSHIP),
+            Some(1) => (HOSTILE_ESCAPED_NAME.to_owned(), membership),
+            _ => (name, membership),
         }
     }
 }

@@ -65,6 +65,7 @@ pub fn generate(cfg: &RecordSetConfig) -> Vec<TrueRecord> {
         members: cfg.companies,
         faults: Default::default(),
         plants: false,
+        hostile: false,
     });
     let ids = 0..u32::try_from(cfg.companies).unwrap_or(u32::MAX);
     let per_company: Vec<Vec<(usize, TrueRecord)>> = ids
@@ -604,6 +605,7 @@ mod tests {
             members: 200,
             faults: Default::default(),
             plants: false,
+            hostile: false,
         });
         let recs = generate(&cfg(200, false));
         let pma: Vec<&TrueRecord> = recs.iter().filter(|r| r.association == "PMA").collect();

@@ -38,11 +38,11 @@ pub fn clean_lines(s: &str) -> String {
 }
 
 /// Bidi overrides and zero-width characters can disguise text in a terminal.
-fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
-fn strip_escapes(s: &str) -> String {
+pub(crate) fn strip_escapes(s: &str) -> String {
     if !s
         .chars()
         .any(|c| c == '\u{1b}' || ('\u{80}'..='\u{9f}').contains(&c))

@@ -279,6 +279,7 @@ impl Job<'_> {
                 Phase::Resolution => self.resolution().await?,
                 Phase::Monitor => self.monitor().await?,
                 Phase::Graph => self.graph().await?,
+                Phase::Export => self.export().await?,
                 _ => self.skip(phase, "not built in this release").await?,
             }
         }
@@ -578,6 +579,26 @@ impl Job<'_> {
             self.end(Phase::Validation, report.summary(), stats).await?;
         }
         Ok(())
+    }
+
+    /// EXPORT: every table in the configured formats and profile.
+    async fn export(&mut self) -> Result<()> {
+        let settings = self.cfg.export.clone();
+        let db = self.db.to_path_buf();
+        let report = self
+            .blocking_phase(Phase::Export, move |c| {
+                super::export::run_export(&super::export::ExportRun {
+                    reader: &c.reader,
+                    writer: &c.writer,
+                    job_id: c.job_id,
+                    events: &c.events,
+                    settings: &settings,
+                    db: &db,
+                })
+            })
+            .await?;
+        let stats = serde_json::to_value(&report)?;
+        self.end(Phase::Export, report.summary(), stats).await
     }
 
     /// RESOLUTION: new companies compared with the store; merges, review

@@ -4,6 +4,7 @@
 //! failed or cancelled resumes with `--resume ID` where it stopped.
 
 pub mod demo;
+pub mod export;
 pub mod health;
 mod job;
 pub mod monitor;
@@ -97,7 +98,7 @@ pub fn phases_of(mode: JobMode) -> &'static [Phase] {
 
 /// Phases this build does not implement yet; a job records them as
 /// `skipped` with this reason, so it never claims work it did not do.
-pub const NOT_BUILT: [Phase; 2] = [Phase::Enrichment, Phase::Export];
+pub const NOT_BUILT: [Phase; 1] = [Phase::Enrichment];
 
 /// The associations a run covers: the named codes (all when empty), from the
 /// bundled list plus the config's extra files.

@@ -7,6 +7,7 @@ mod companies;
 pub mod crawl;
 mod detail;
 mod events;
+mod export;
 pub mod extraction;
 mod graph;
 mod import;
@@ -30,6 +31,9 @@ pub use browse::{
 };
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
+pub use export::{
+    Cell, ExportColumn, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR, NewContact,
+};
 pub use extraction::ExtractionPage;
 pub use graph::{GraphCounts, RelationLine, SiteScan, SiteTarget};
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};

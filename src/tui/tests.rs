@@ -608,7 +608,7 @@ fn export_key_writes_the_filtered_view_in_a_profile() {
     assert_eq!(runs[0].rows, 2);
     let csv = runs[0].files.iter().find(|f| f.ends_with(".csv")).unwrap();
     let text = std::fs::read_to_string(csv).unwrap();
-    assert!(text.starts_with("Company name,"), "{text}");
+    assert!(text.starts_with("Company Domain Name,Name,"), "{text}");
     assert_eq!(text.lines().count(), 3);
     h.press(KeyCode::Char('8'));
     let screen = h.screen();
