@@ -153,7 +153,8 @@ const COMPANIES_SQL: &str = concat!(
             (SELECT count(*) FROM contacts k WHERE k.company_id = c.id),
             c.updated_at
      FROM companies c
-     WHERE c.status = 'active' AND c.merged_into IS NULL AND :filtered = :filtered",
+     WHERE c.status = 'active' AND c.merged_into IS NULL AND :filtered = :filtered
+       AND c.id BETWEEN :lo AND :hi",
     export_filters_sql!(),
     " ORDER BY c.id"
 );
@@ -409,6 +410,29 @@ impl Store {
         filter: &ExportFilter,
         row: &mut dyn FnMut(&[Cell<'_>]) -> Result<()>,
     ) -> Result<u64> {
+        self.stream_export_ids(source, filter, None, row)
+    }
+
+    /// The smallest and largest company id, for splitting a companies
+    /// export into id ranges read in parallel (`None`: no companies).
+    pub fn company_id_span(&self) -> Result<Option<(i64, i64)>> {
+        let span: (Option<i64>, Option<i64>) =
+            self.conn()
+                .query_row("SELECT min(id), max(id) FROM companies", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        Ok(span.0.zip(span.1))
+    }
+
+    /// [`Store::stream_export`] of the companies with ids in `ids`
+    /// (inclusive; other sources ignore it).
+    pub fn stream_export_ids(
+        &self,
+        source: ExportSource,
+        filter: &ExportFilter,
+        ids: Option<(i64, i64)>,
+        row: &mut dyn FnMut(&[Cell<'_>]) -> Result<()>,
+    ) -> Result<u64> {
         let upper = |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_uppercase()).collect() };
         let grades = json_opt(filter.grades.as_ref());
         let states = json_opt(filter.states.as_ref().map(|s| upper(s)).as_ref());
@@ -418,18 +442,28 @@ impl Store {
         let techs = json_list(&filter.technologies);
         let not_techs = json_list(&filter.not_technologies);
         let filtered = i64::from(!filter.is_empty());
+        let (lo, hi) = ids.unwrap_or((i64::MIN, i64::MAX));
         let mut stmt = self.conn().prepare(source.sql())?;
-        let mut rows = stmt.query(rusqlite::named_params! {
-            ":filtered": filtered,
-            ":grades": grades,
-            ":states": states,
-            ":not_states": not_states,
-            ":has_contacts": filter.has_contacts,
-            ":assocs": assocs,
-            ":not_assocs": not_assocs,
-            ":techs": techs,
-            ":not_techs": not_techs,
-        })?;
+        let values: [(&str, &dyn rusqlite::ToSql); 11] = [
+            (":filtered", &filtered),
+            (":grades", &grades),
+            (":states", &states),
+            (":not_states", &not_states),
+            (":has_contacts", &filter.has_contacts),
+            (":assocs", &assocs),
+            (":not_assocs", &not_assocs),
+            (":techs", &techs),
+            (":not_techs", &not_techs),
+            (":lo", &lo),
+            (":hi", &hi),
+        ];
+        // Only the companies query takes an id range; bind what each has.
+        for (name, value) in values {
+            if let Some(i) = stmt.parameter_index(name)? {
+                stmt.raw_bind_parameter(i, value)?;
+            }
+        }
+        let mut rows = stmt.raw_query();
         let width = source.columns().len();
         let mut n = 0;
         while let Some(r) = rows.next()? {
