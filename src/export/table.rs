@@ -19,7 +19,9 @@ use polars::prelude::{
 
 use super::Format;
 use super::cell::{clean_cell, is_formula_like, neutralize_cell};
-use crate::store::{Cell, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR, Store};
+use crate::store::{
+    Cell, ExportFilter, ExportKind, ExportPart, ExportSource, LIST_SEPARATOR, Store,
+};
 
 /// One column's values.
 #[derive(Clone)]
@@ -148,8 +150,16 @@ impl Table {
             }
             _ => None,
         };
+        let lists = match source {
+            ExportSource::Companies => Some(store.company_lists()?),
+            _ => None,
+        };
         let Some((lo, hi)) = span.filter(|(lo, hi)| hi - lo >= MIN_PART * 2) else {
-            return Self::read_ids(store, source, filter, None);
+            let part = ExportPart {
+                ids: None,
+                lists: lists.as_ref(),
+            };
+            return Self::read_part(store, source, filter, part);
         };
         let parts = i64::try_from(parts)?.min((hi - lo) / MIN_PART).max(1);
         let step = (hi - lo) / parts + 1;
@@ -157,6 +167,7 @@ impl Table {
             .map(|k| (lo + k * step, (lo + (k + 1) * step - 1).min(hi)))
             .collect();
         let path = store.path().to_path_buf();
+        let lists = lists.as_ref();
         let tables: Vec<Result<Table>> = std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
                 .iter()
@@ -164,7 +175,11 @@ impl Table {
                     let path = &path;
                     scope.spawn(move || {
                         let reader = Store::open_readonly(path)?;
-                        Self::read_ids(&reader, source, filter, Some(range))
+                        let part = ExportPart {
+                            ids: Some(range),
+                            lists,
+                        };
+                        Self::read_part(&reader, source, filter, part)
                     })
                 })
                 .collect();
@@ -209,18 +224,18 @@ impl Table {
         Ok(())
     }
 
-    pub(crate) fn read_ids(
+    pub(crate) fn read_part(
         store: &Store,
         source: ExportSource,
         filter: &ExportFilter,
-        ids: Option<(i64, i64)>,
+        part: ExportPart<'_>,
     ) -> Result<Table> {
         let columns = source.columns();
         let mut builders: Vec<Builder> = columns
             .iter()
             .map(|c| Builder::new(c.name, c.kind))
             .collect();
-        let height = store.stream_export_ids(source, filter, ids, &mut |cells| {
+        let height = store.stream_export_part(source, filter, part, &mut |cells| {
             for (b, cell) in builders.iter_mut().zip(cells) {
                 b.push(*cell);
             }

@@ -10,6 +10,8 @@
 //! ([`ExportKind::List`]) come back as one text cell joined with
 //! [`LIST_SEPARATOR`].
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use rusqlite::types::ValueRef;
 
@@ -140,18 +142,14 @@ macro_rules! company_join_sql {
     };
 }
 
+/// The associations, technologies and contact count of each company come
+/// from [`CompanyLists`] (one pass over each table), not from correlated
+/// subqueries: at a million companies those cost more than the scan.
 const COMPANIES_SQL: &str = concat!(
     "SELECT c.id, c.name, c.domain, c.website, c.phone, c.street, c.city, c.state,
-            c.postal_code, c.country,
-            (SELECT group_concat(code, char(31)) FROM (SELECT DISTINCT m.association_code AS code
-               FROM association_memberships m WHERE m.company_id = c.id ORDER BY 1)),
-            (SELECT group_concat(vendor, char(31)) FROM (SELECT DISTINCT s.vendor AS vendor
-               FROM competitor_signals s WHERE s.company_id = c.id AND s.signal_type = 'uses'
-               ORDER BY 1)),
+            c.postal_code, c.country, NULL, NULL,
             c.employee_count, c.employee_range, c.revenue_range, c.founded_year, c.industry,
-            c.naics, c.description, c.quality_score, c.quality_grade,
-            (SELECT count(*) FROM contacts k WHERE k.company_id = c.id),
-            c.updated_at
+            c.naics, c.description, c.quality_score, c.quality_grade, NULL, c.updated_at
      FROM companies c
      WHERE c.status = 'active' AND c.merged_into IS NULL AND :filtered = :filtered
        AND c.id BETWEEN :lo AND :hi",
@@ -400,7 +398,79 @@ fn json_opt(values: Option<&Vec<String>>) -> Option<String> {
     values.map(|v| serde_json::Value::from(v.clone()).to_string())
 }
 
+/// Per company: its association codes and the vendors it uses (each
+/// sorted, distinct, joined with [`LIST_SEPARATOR`]) and its contact count.
+#[derive(Debug, Default)]
+pub struct CompanyLists {
+    pub associations: HashMap<i64, String>,
+    pub technologies: HashMap<i64, String>,
+    pub contacts: HashMap<i64, i64>,
+}
+
+fn list_cell(m: &HashMap<i64, String>, id: i64) -> Cell<'_> {
+    m.get(&id).map_or(Cell::Null, |s| Cell::Text(s))
+}
+
+/// Column positions of the companies query that [`CompanyLists`] fills.
+const COMPANY_ASSOCIATIONS: usize = 10;
+const COMPANY_TECHNOLOGIES: usize = 11;
+const COMPANY_CONTACTS: usize = 21;
+
+/// Which part of a table to stream, and the lists a companies read uses.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExportPart<'a> {
+    /// Companies with ids in this range (inclusive); other sources ignore it.
+    pub ids: Option<(i64, i64)>,
+    pub lists: Option<&'a CompanyLists>,
+}
+
 impl Store {
+    /// [`CompanyLists`] of every company, one ordered pass per table.
+    pub fn company_lists(&self) -> Result<CompanyLists> {
+        let grouped = |sql: &str| -> Result<HashMap<i64, String>> {
+            let mut out: HashMap<i64, String> = HashMap::new();
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            let mut last: Option<(i64, String)> = None;
+            while let Some(r) = rows.next()? {
+                let (id, value): (i64, String) = (r.get(0)?, r.get(1)?);
+                if last.as_ref().is_some_and(|(i, v)| *i == id && *v == value) {
+                    continue;
+                }
+                out.entry(id)
+                    .and_modify(|s| {
+                        s.push(LIST_SEPARATOR);
+                        s.push_str(&value);
+                    })
+                    .or_insert_with(|| value.clone());
+                last = Some((id, value));
+            }
+            Ok(out)
+        };
+        let associations = grouped(
+            "SELECT company_id, association_code FROM association_memberships
+             WHERE company_id IS NOT NULL ORDER BY company_id, association_code",
+        )?;
+        let technologies = grouped(
+            "SELECT company_id, vendor FROM competitor_signals
+             WHERE signal_type = 'uses' ORDER BY company_id, vendor",
+        )?;
+        let mut contacts = HashMap::new();
+        let mut stmt = self.conn().prepare(
+            "SELECT company_id, count(*) FROM contacts WHERE company_id IS NOT NULL
+             GROUP BY company_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            contacts.insert(r.get(0)?, r.get(1)?);
+        }
+        Ok(CompanyLists {
+            associations,
+            technologies,
+            contacts,
+        })
+    }
+
     /// Streams the rows of `source` that `filter` lets through to `row`,
     /// one call per row with the cells of [`ExportSource::columns`]; returns
     /// the number of rows. An error from `row` stops the read.
@@ -410,7 +480,15 @@ impl Store {
         filter: &ExportFilter,
         row: &mut dyn FnMut(&[Cell<'_>]) -> Result<()>,
     ) -> Result<u64> {
-        self.stream_export_ids(source, filter, None, row)
+        let lists = match source {
+            ExportSource::Companies => Some(self.company_lists()?),
+            _ => None,
+        };
+        let part = ExportPart {
+            ids: None,
+            lists: lists.as_ref(),
+        };
+        self.stream_export_part(source, filter, part, row)
     }
 
     /// The smallest and largest company id, for splitting a companies
@@ -424,15 +502,17 @@ impl Store {
         Ok(span.0.zip(span.1))
     }
 
-    /// [`Store::stream_export`] of the companies with ids in `ids`
-    /// (inclusive; other sources ignore it).
-    pub fn stream_export_ids(
+    /// [`Store::stream_export`] of one part: for companies, the ids in
+    /// `part.ids`, with list columns and contact counts from `part.lists`
+    /// (left empty without them).
+    pub fn stream_export_part(
         &self,
         source: ExportSource,
         filter: &ExportFilter,
-        ids: Option<(i64, i64)>,
+        part: ExportPart<'_>,
         row: &mut dyn FnMut(&[Cell<'_>]) -> Result<()>,
     ) -> Result<u64> {
+        let ids = part.ids;
         let upper = |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_uppercase()).collect() };
         let grades = json_opt(filter.grades.as_ref());
         let states = json_opt(filter.states.as_ref().map(|s| upper(s)).as_ref());
@@ -475,6 +555,13 @@ impl Store {
                     ValueRef::Real(v) => Cell::Real(v),
                     ValueRef::Text(t) => std::str::from_utf8(t).map_or(Cell::Null, Cell::Text),
                 });
+            }
+            if let (ExportSource::Companies, Some(lists), Cell::Int(id)) =
+                (source, part.lists, cells[0])
+            {
+                cells[COMPANY_ASSOCIATIONS] = list_cell(&lists.associations, id);
+                cells[COMPANY_TECHNOLOGIES] = list_cell(&lists.technologies, id);
+                cells[COMPANY_CONTACTS] = Cell::Int(lists.contacts.get(&id).copied().unwrap_or(0));
             }
             row(&cells)?;
             n += 1;
@@ -555,8 +642,15 @@ impl Store {
 mod tests {
     use super::*;
 
-    /// Every statement parses and takes exactly the shared parameters (a
-    /// named parameter a statement lacks is an error when bound).
+    #[test]
+    fn list_columns_sit_where_the_lists_fill_them() {
+        assert_eq!(COMPANY_COLUMNS[COMPANY_ASSOCIATIONS].name, "associations");
+        assert_eq!(COMPANY_COLUMNS[COMPANY_TECHNOLOGIES].name, "technologies");
+        assert_eq!(COMPANY_COLUMNS[COMPANY_CONTACTS].name, "contacts");
+    }
+
+    /// Every statement parses, binds the parameters it has and yields as
+    /// many cells as its columns.
     #[test]
     fn every_export_query_runs_with_and_without_filters() {
         let dir = tempfile::tempdir().unwrap();

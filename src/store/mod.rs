@@ -32,7 +32,8 @@ pub use browse::{
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
 pub use export::{
-    Cell, ExportColumn, ExportFilter, ExportKind, ExportSource, LIST_SEPARATOR, NewContact,
+    Cell, CompanyLists, ExportColumn, ExportFilter, ExportKind, ExportPart, ExportSource,
+    LIST_SEPARATOR, NewContact,
 };
 pub use extraction::ExtractionPage;
 pub use graph::{GraphCounts, RelationLine, SiteScan, SiteTarget};
