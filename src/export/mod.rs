@@ -336,41 +336,75 @@ fn write_output(
     out: Output,
     done: &mut dyn FnMut(ExportedFile),
 ) -> Result<()> {
-    let mut seen = Vec::new();
+    let mut unique: Vec<Format> = Vec::new();
     for &format in formats {
-        if seen.contains(&format) {
-            continue;
+        if !unique.contains(&format) {
+            unique.push(format);
         }
-        seen.push(format);
-        let df = out.table.frame(format)?;
-        let per_file = out.split.unwrap_or(usize::MAX).max(1);
-        let parts = df.height().div_ceil(per_file).max(1);
-        for part in 0..parts {
-            let stem = if part == 0 {
-                format!("{}-{stamp}", out.stem)
-            } else {
-                format!("{}-{stamp}-part{}", out.stem, part + 1)
-            };
-            let path = file_in(out_dir, &stem, format)?;
-            let offset = part * per_file;
-            let mut chunk = if parts == 1 {
-                df.clone()
-            } else {
-                df.slice(i64::try_from(offset)?, per_file)
-            };
-            write_frame(&mut chunk, format, &path)?;
-            done(ExportedFile {
-                path,
-                rows: chunk.height(),
-                skipped: if part == 0 {
-                    out.skipped.clone()
-                } else {
-                    Vec::new()
-                },
-            });
+    }
+    // Each format is written on its own thread: Parquet's compression and
+    // CSV's formatting are mostly single-threaded, and a one-read export of
+    // both takes the time of the slower one.
+    let written: Vec<Result<Vec<ExportedFile>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = unique
+            .iter()
+            .map(|&format| {
+                let out = &out;
+                scope.spawn(move || write_format(out_dir, stamp, format, out))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an export writer thread panicked")))
+            })
+            .collect()
+    });
+    for files in written {
+        for f in files? {
+            done(f);
         }
     }
     Ok(())
+}
+
+/// Writes `out` in one format (split into parts when asked).
+fn write_format(
+    out_dir: &Path,
+    stamp: &str,
+    format: Format,
+    out: &Output,
+) -> Result<Vec<ExportedFile>> {
+    let df = out.table.frame(format)?;
+    let per_file = out.split.unwrap_or(usize::MAX).max(1);
+    let parts = df.height().div_ceil(per_file).max(1);
+    let mut files = Vec::with_capacity(parts);
+    for part in 0..parts {
+        let stem = if part == 0 {
+            format!("{}-{stamp}", out.stem)
+        } else {
+            format!("{}-{stamp}-part{}", out.stem, part + 1)
+        };
+        let path = file_in(out_dir, &stem, format)?;
+        let offset = part * per_file;
+        let mut chunk = if parts == 1 {
+            df.clone()
+        } else {
+            df.slice(i64::try_from(offset)?, per_file)
+        };
+        write_frame(&mut chunk, format, &path)?;
+        files.push(ExportedFile {
+            path,
+            rows: chunk.height(),
+            skipped: if part == 0 {
+                out.skipped.clone()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -10,10 +10,9 @@
 //! ([`ExportKind::List`]) come back as one text cell joined with
 //! [`LIST_SEPARATOR`].
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 use rusqlite::types::ValueRef;
+use rustc_hash::FxHashMap;
 
 use super::Store;
 use super::memberships::survivors_cte;
@@ -400,15 +399,47 @@ fn json_opt(values: Option<&Vec<String>>) -> Option<String> {
 
 /// Per company: its association codes and the vendors it uses (each
 /// sorted, distinct, joined with [`LIST_SEPARATOR`]) and its contact count.
+/// Few distinct lists exist (companies share their combinations), so each
+/// is stored once and companies point at it.
 #[derive(Debug, Default)]
 pub struct CompanyLists {
-    pub associations: HashMap<i64, String>,
-    pub technologies: HashMap<i64, String>,
-    pub contacts: HashMap<i64, i64>,
+    associations: Grouped,
+    technologies: Grouped,
+    contacts: FxHashMap<i64, i64>,
 }
 
-fn list_cell(m: &HashMap<i64, String>, id: i64) -> Cell<'_> {
-    m.get(&id).map_or(Cell::Null, |s| Cell::Text(s))
+#[derive(Debug, Default)]
+struct Grouped {
+    /// (company id, index into `joined`), sorted by id.
+    of: Vec<(i64, u32)>,
+    joined: Vec<String>,
+}
+
+impl Grouped {
+    fn get(&self, id: i64) -> Option<&str> {
+        let at = self.of.binary_search_by_key(&id, |(c, _)| *c).ok()?;
+        self.joined.get(self.of[at].1 as usize).map(String::as_str)
+    }
+}
+
+impl CompanyLists {
+    /// Company `id`'s association codes, joined.
+    pub fn associations_of(&self, id: i64) -> Option<&str> {
+        self.associations.get(id)
+    }
+
+    /// The vendors company `id` uses, joined.
+    pub fn technologies_of(&self, id: i64) -> Option<&str> {
+        self.technologies.get(id)
+    }
+
+    pub fn contacts_of(&self, id: i64) -> i64 {
+        self.contacts.get(&id).copied().unwrap_or(0)
+    }
+}
+
+fn list_cell(value: Option<&str>) -> Cell<'_> {
+    value.map_or(Cell::Null, Cell::Text)
 }
 
 /// Column positions of the companies query that [`CompanyLists`] fills.
@@ -425,37 +456,78 @@ pub struct ExportPart<'a> {
 }
 
 impl Store {
-    /// [`CompanyLists`] of every company, one ordered pass per table.
-    pub fn company_lists(&self) -> Result<CompanyLists> {
-        let grouped = |sql: &str| -> Result<HashMap<i64, String>> {
-            let mut out: HashMap<i64, String> = HashMap::new();
-            let mut stmt = self.conn().prepare(sql)?;
-            let mut rows = stmt.query([])?;
-            let mut last: Option<(i64, String)> = None;
-            while let Some(r) = rows.next()? {
-                let (id, value): (i64, String) = (r.get(0)?, r.get(1)?);
-                if last.as_ref().is_some_and(|(i, v)| *i == id && *v == value) {
-                    continue;
+    /// (company id, value) rows grouped per company: values interned,
+    /// each company's sorted and deduplicated, equal lists stored once.
+    fn grouped(&self, sql: &str) -> Result<Grouped> {
+        let mut names: Vec<String> = Vec::new();
+        let mut index: FxHashMap<String, u32> = FxHashMap::default();
+        let mut rows_of: Vec<(i64, u32)> = Vec::new();
+        let mut stmt = self.conn().prepare(sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let ValueRef::Text(t) = r.get_ref(1)? else {
+                continue;
+            };
+            let value = std::str::from_utf8(t)?;
+            let k = match index.get(value) {
+                Some(&k) => k,
+                None => {
+                    let k = u32::try_from(names.len())?;
+                    names.push(value.to_owned());
+                    index.insert(value.to_owned(), k);
+                    k
                 }
-                out.entry(id)
-                    .and_modify(|s| {
-                        s.push(LIST_SEPARATOR);
-                        s.push_str(&value);
-                    })
-                    .or_insert_with(|| value.clone());
-                last = Some((id, value));
-            }
-            Ok(out)
-        };
-        let associations = grouped(
+            };
+            rows_of.push((id, k));
+        }
+        // Values in text order, so each company's list comes out sorted.
+        let mut order: Vec<u32> = (0..u32::try_from(names.len())?).collect();
+        order.sort_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+        let mut rank = vec![0u32; names.len()];
+        for (r, k) in order.iter().enumerate() {
+            rank[*k as usize] = u32::try_from(r)?;
+        }
+        let mut ranked: Vec<(i64, u32)> = rows_of
+            .into_iter()
+            .map(|(id, k)| (id, rank[k as usize]))
+            .collect();
+        ranked.sort_unstable();
+        ranked.dedup();
+        let mut combos: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut out = Grouped::default();
+        let mut list: Vec<u32> = Vec::new();
+        for group in ranked.chunk_by(|a, b| a.0 == b.0) {
+            list.clear();
+            list.extend(group.iter().map(|(_, r)| *r));
+            let k = match combos.get(list.as_slice()) {
+                Some(&k) => k,
+                None => {
+                    let k = u32::try_from(out.joined.len())?;
+                    let parts: Vec<&str> = list
+                        .iter()
+                        .map(|r| names[order[*r as usize] as usize].as_str())
+                        .collect();
+                    out.joined.push(parts.join(&LIST_SEPARATOR.to_string()));
+                    combos.insert(list.clone(), k);
+                    k
+                }
+            };
+            out.of.push((group[0].0, k));
+        }
+        Ok(out)
+    }
+
+    /// [`CompanyLists`] of every company, one pass per table.
+    pub fn company_lists(&self) -> Result<CompanyLists> {
+        let associations = self.grouped(
             "SELECT company_id, association_code FROM association_memberships
-             WHERE company_id IS NOT NULL ORDER BY company_id, association_code",
+             WHERE company_id IS NOT NULL",
         )?;
-        let technologies = grouped(
-            "SELECT company_id, vendor FROM competitor_signals
-             WHERE signal_type = 'uses' ORDER BY company_id, vendor",
+        let technologies = self.grouped(
+            "SELECT company_id, vendor FROM competitor_signals WHERE signal_type = 'uses'",
         )?;
-        let mut contacts = HashMap::new();
+        let mut contacts = FxHashMap::default();
         let mut stmt = self.conn().prepare(
             "SELECT company_id, count(*) FROM contacts WHERE company_id IS NOT NULL
              GROUP BY company_id",
@@ -559,9 +631,9 @@ impl Store {
             if let (ExportSource::Companies, Some(lists), Cell::Int(id)) =
                 (source, part.lists, cells[0])
             {
-                cells[COMPANY_ASSOCIATIONS] = list_cell(&lists.associations, id);
-                cells[COMPANY_TECHNOLOGIES] = list_cell(&lists.technologies, id);
-                cells[COMPANY_CONTACTS] = Cell::Int(lists.contacts.get(&id).copied().unwrap_or(0));
+                cells[COMPANY_ASSOCIATIONS] = list_cell(lists.associations_of(id));
+                cells[COMPANY_TECHNOLOGIES] = list_cell(lists.technologies_of(id));
+                cells[COMPANY_CONTACTS] = Cell::Int(lists.contacts_of(id));
             }
             row(&cells)?;
             n += 1;
@@ -641,6 +713,86 @@ impl Store {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Each company's lists are sorted, distinct and its own; companies
+    /// sharing a combination share its string; counts are per company.
+    #[test]
+    fn company_lists_group_sort_and_dedupe_per_company() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nam.db")).unwrap();
+        let company = |name: &str, codes: &[&str]| -> i64 {
+            let mut id = 0;
+            for code in codes {
+                let rec = crate::model::MemberRecord {
+                    association: (*code).into(),
+                    name: name.into(),
+                    domain: Some(format!("{}.example", name.to_lowercase().replace(' ', "-"))),
+                    source_url: format!("http://{code}.example/members"),
+                    extractor: "generic".into(),
+                    confidence: 0.9,
+                    ..Default::default()
+                };
+                let key = crate::normalize::name_key(name);
+                id = store.upsert_company_from_member(&rec, &key).unwrap();
+                store.upsert_membership(&rec, &key, Some(id), None).unwrap();
+            }
+            id
+        };
+        let a = company("Acme Stamping", &["PMA", "AGMA", "PMA"]);
+        let b = company("Brightline Gear", &["PMA", "AGMA"]);
+        let c = company("Cutter Tools", &["NEMA"]);
+        for (id, vendor, kind) in [
+            (a, "SAP", "uses"),
+            (a, "Epicor", "uses"),
+            (a, "Epicor", "hiring"),
+            (b, "Plex", "evaluating"),
+        ] {
+            store
+                .add_competitor_signal(&super::super::NewSignal {
+                    company_id: id,
+                    vendor: vendor.into(),
+                    category: "erp".into(),
+                    signal_type: kind.into(),
+                    source_url: format!("http://x.example/{id}/{kind}"),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        for (id, name) in [(a, "Dana Reyes"), (a, "Lee Park"), (c, "Sam Ortiz")] {
+            store
+                .add_contact(&NewContact {
+                    company_id: id,
+                    full_name: name.into(),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let lists = store.company_lists().unwrap();
+        let sep = LIST_SEPARATOR;
+        assert_eq!(
+            lists.associations_of(a),
+            Some(format!("AGMA{sep}PMA").as_str())
+        );
+        assert_eq!(lists.associations_of(c), Some("NEMA"));
+        assert!(std::ptr::eq(
+            lists.associations_of(a).unwrap(),
+            lists.associations_of(b).unwrap()
+        ));
+        assert_eq!(
+            lists.technologies_of(a),
+            Some(format!("Epicor{sep}SAP").as_str())
+        );
+        assert_eq!(lists.technologies_of(b), None, "evaluating is not using");
+        assert_eq!(
+            (
+                lists.contacts_of(a),
+                lists.contacts_of(b),
+                lists.contacts_of(c)
+            ),
+            (2, 0, 1)
+        );
+        assert_eq!(lists.associations_of(999), None);
+    }
 
     #[test]
     fn list_columns_sit_where_the_lists_fill_them() {
