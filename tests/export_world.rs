@@ -231,4 +231,51 @@ async fn hostile_text_is_neutralized_in_every_export_and_phones_survive() {
     );
     assert_eq!(formula_parquet, 3 + with_domain);
     assert!(membership_formula >= 2, "{membership_formula}");
+    python_reads_every_csv(&files);
+}
+
+/// Python's own csv module reads every CSV to the same header and row
+/// count as the Rust reader (stdlib only: nothing to install). Without a
+/// python3 on the PATH the check says so and is skipped.
+fn python_reads_every_csv(files: &[PathBuf]) {
+    let csvs: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    let script = "import csv, sys\n\
+        for path in sys.argv[1:]:\n\
+        \x20   with open(path, newline='', encoding='utf-8') as f:\n\
+        \x20       rows = list(csv.reader(f, strict=True))\n\
+        \x20   widths = {len(r) for r in rows}\n\
+        \x20   assert len(widths) == 1, (path, widths)\n\
+        \x20   print(len(rows) - 1, len(rows[0]))\n";
+    let out = match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&csvs)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped: Python's csv module check needs python3 on the PATH ({e})");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "python3 could not read the CSVs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), csvs.len());
+    for (path, line) in csvs.iter().zip(&lines) {
+        let mut rd = csv::Reader::from_path(path).unwrap();
+        let width = rd.headers().unwrap().len();
+        let rows = rd.records().count();
+        assert_eq!(*line, format!("{rows} {width}"), "{}", path.display());
+    }
 }
