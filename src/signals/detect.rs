@@ -222,8 +222,18 @@ fn markup_signals(table: &VendorTable, doc: &Html, out: &mut Vec<Detected>) {
                 .filter(|f| f.place == Place::Script)
             {
                 if let Some(at) = lower.find(&f.pattern) {
+                    // About 40 bytes each side, moved out to a space
+                    // nearby so words stay whole (minified code has none).
                     let from = floor_boundary(&code, at.saturating_sub(40));
+                    let near = floor_boundary(&code, from.saturating_sub(20));
+                    let from = code[near..from]
+                        .rfind(char::is_whitespace)
+                        .map_or(from, |i| near + i + 1);
                     let to = ceil_boundary(&code, at + f.pattern.len() + 40);
+                    let far = ceil_boundary(&code, to + 20);
+                    let to = code[to..far]
+                        .find(char::is_whitespace)
+                        .map_or(to, |i| to + i);
                     out.push(fingerprint_hit(&f.named, Place::Script, &code[from..to]));
                 }
             }
