@@ -131,22 +131,31 @@ pub fn detect(table: &VendorTable, page: &PageInput<'_>) -> Vec<Detected> {
     for sentence in sentences(&visible_text(&doc)) {
         text_signals(table, &sentence, kind, &mut found);
     }
-    best_per_key(found)
+    strongest(found, |d| d)
 }
 
-fn best_per_key(found: Vec<Detected>) -> Vec<Detected> {
-    let mut out: Vec<Detected> = Vec::new();
-    for d in found {
-        match out.iter_mut().find(|o| {
+/// One item per (vendor, category, type): the first of the strongest
+/// sightings, with a product taken from a weaker one when it names none.
+/// `detected` finds the signal in an item (a page's signals, or a site's
+/// signals paired with their pages).
+pub fn strongest<T>(found: Vec<T>, detected: impl Fn(&mut T) -> &mut Detected) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for mut item in found {
+        let d = detected(&mut item);
+        let same = out.iter_mut().position(|o| {
+            let o = detected(o);
             o.vendor == d.vendor && o.category == d.category && o.signal_type == d.signal_type
-        }) {
-            Some(o) if d.strength > o.strength => *o = d,
-            Some(o) => {
+        });
+        match same {
+            Some(i) if d.strength > detected(&mut out[i]).strength => out[i] = item,
+            Some(i) => {
+                let product = d.product.take();
+                let o = detected(&mut out[i]);
                 if o.product.is_none() {
-                    o.product = d.product;
+                    o.product = product;
                 }
             }
-            None => out.push(d),
+            None => out.push(item),
         }
     }
     out

@@ -4,7 +4,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::detect::Detected;
+use super::detect::{Detected, strongest};
 use crate::normalize::registrable_domain;
 
 /// Pages read per company, the home page included.
@@ -86,22 +86,7 @@ pub fn pages_to_visit(home: &Url, html: &str, max: usize) -> Vec<Url> {
 /// One company's signals from all its pages: the strongest sighting of
 /// each (vendor, category, type), with the page it was seen on.
 pub fn gather(found: Vec<(Url, Detected)>) -> Vec<(Url, Detected)> {
-    let mut out: Vec<(Url, Detected)> = Vec::new();
-    for (url, d) in found {
-        let same = out.iter_mut().find(|(_, o)| {
-            o.vendor == d.vendor && o.category == d.category && o.signal_type == d.signal_type
-        });
-        match same {
-            Some((_, o)) if d.strength <= o.strength => {
-                if o.product.is_none() {
-                    o.product = d.product;
-                }
-            }
-            Some(slot) => *slot = (url, d),
-            None => out.push((url, d)),
-        }
-    }
-    out
+    strongest(found, |(_, d)| d)
 }
 
 #[cfg(test)]
