@@ -4,6 +4,7 @@
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 
+pub use crate::normalize::html::{is_block, is_skip};
 use crate::normalize::text::clean_text;
 
 /// One visual line of a record.
@@ -38,54 +39,6 @@ impl Block {
         self.lines.iter().map(|l| l.text.len()).sum()
     }
 }
-
-const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "iframe", "select", "option", "button",
-    "input", "textarea", "head", "object", "canvas",
-];
-
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "tr",
-    "td",
-    "th",
-    "ul",
-    "br",
-    "caption",
-    "body",
-    "html",
-];
 
 const NOISE_TAGS: &[&str] = &["nav", "header", "footer", "aside", "form"];
 
@@ -141,7 +94,7 @@ const NOISE_ROLES: &[&str] = &[
 pub fn is_noise(el: &ElementRef<'_>) -> bool {
     let v = el.value();
     let name = v.name();
-    if NOISE_TAGS.contains(&name) || SKIP_TAGS.contains(&name) {
+    if NOISE_TAGS.contains(&name) || is_skip(name) {
         return true;
     }
     if v.attr("role")
@@ -154,14 +107,6 @@ pub fn is_noise(el: &ElementRef<'_>) -> bool {
     }
     let tok = |t: &str| NOISE_TOKENS.contains(&t.to_ascii_lowercase().as_str());
     v.classes().any(tok) || v.id().is_some_and(tok)
-}
-
-pub fn is_skip(name: &str) -> bool {
-    SKIP_TAGS.contains(&name)
-}
-
-pub fn is_block(name: &str) -> bool {
-    BLOCK_TAGS.contains(&name)
 }
 
 struct Builder<'b> {

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod charset;
 pub mod email;
+pub mod html;
 pub mod phone;
 pub mod text;
 pub mod urls;

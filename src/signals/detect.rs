@@ -7,6 +7,7 @@ use scraper::{Html, Node, Selector};
 use url::Url;
 
 use super::vendors::{Alias, Named, Place, VendorTable};
+use crate::normalize::html::{is_block, is_skip};
 use crate::normalize::text::clean_text;
 
 /// What a mention says about the company.
@@ -288,42 +289,8 @@ fn header_signals(table: &VendorTable, headers: &[(String, String)], out: &mut V
 }
 
 /// The page's visible text with a line break at every block boundary
-/// (scripts, styles and the head left out).
+/// (scripts, styles, form controls and the head left out).
 pub fn visible_text(doc: &Html) -> String {
-    const SKIP: &[&str] = &["script", "style", "noscript", "template", "head", "svg"];
-    const BLOCK: &[&str] = &[
-        "p",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "br",
-        "tr",
-        "td",
-        "th",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "nav",
-        "main",
-        "aside",
-        "table",
-        "blockquote",
-        "dd",
-        "dt",
-        "figcaption",
-        "address",
-        "form",
-        "hr",
-        "title",
-    ];
     let mut out = String::new();
     let mut stack = vec![(doc.tree.root(), false)];
     while let Some((node, leaving)) = stack.pop() {
@@ -331,10 +298,10 @@ pub fn visible_text(doc: &Html) -> String {
             Node::Text(t) if !leaving => out.push_str(t),
             Node::Element(e) => {
                 let name = e.name();
-                if SKIP.contains(&name) {
+                if is_skip(name) {
                     continue;
                 }
-                let block = BLOCK.contains(&name);
+                let block = is_block(name);
                 if block {
                     out.push('\n');
                 }
