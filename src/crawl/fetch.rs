@@ -29,18 +29,27 @@ impl ResolveOverride {
     }
 }
 
+/// `host`'s addresses: the override's when it matches `host`, else the
+/// system resolver's.
+pub async fn lookup(
+    over: Option<&ResolveOverride>,
+    host: &str,
+    port: u16,
+) -> std::io::Result<Vec<SocketAddr>> {
+    match over.filter(|o| o.matches(host)) {
+        Some(o) => Ok(vec![o.addr]),
+        None => Ok(tokio::net::lookup_host((host, port)).await?.collect()),
+    }
+}
+
 struct SuffixResolver(ResolveOverride);
 
 impl Resolve for SuffixResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
-        if self.0.matches(&host) {
-            let addr = self.0.addr;
-            return Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) });
-        }
+        let over = self.0.clone();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs = lookup(Some(&over), &host, 0).await?;
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }

@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
-use super::fetch::ResolveOverride;
+use super::fetch::{ResolveOverride, lookup};
 
 /// Whether `ip` is an ordinary public address (not loopback, private,
 /// link-local, carrier-grade NAT, multicast, unspecified, documentation or
@@ -86,27 +86,26 @@ pub struct PublicOnlyResolver(pub Option<ResolveOverride>);
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
-        let fixed = self.0.as_ref().filter(|o| o.matches(&host)).map(|o| o.addr);
+        let over = self.0.clone();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = match fixed {
-                Some(addr) => vec![addr],
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
-            };
-            let public: Vec<SocketAddr> = addrs
-                .iter()
-                .copied()
-                .filter(|a| is_public_ip(a.ip()))
-                .collect();
-            if public.is_empty() {
-                let ip = addrs
-                    .first()
-                    .map(|a| a.ip())
-                    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-                return Err(blocked(&host, ip).into());
-            }
+            let addrs = lookup(over.as_ref(), &host, 0).await?;
+            let public = public_addrs(&host, addrs)?;
             Ok(Box::new(public.into_iter()) as Addrs)
         })
     }
+}
+
+/// The public ones of `host`'s addresses, or why there are none (naming
+/// the first address).
+fn public_addrs(host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, String> {
+    let first = addrs
+        .first()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), SocketAddr::ip);
+    let public: Vec<SocketAddr> = addrs.into_iter().filter(|a| is_public_ip(a.ip())).collect();
+    if public.is_empty() {
+        return Err(blocked(host, first));
+    }
+    Ok(public)
 }
 
 /// The same judgement as [`PublicOnlyResolver`], up front: the host's
@@ -116,17 +115,15 @@ pub async fn check_resolved(url: &Url, over: Option<&ResolveOverride>) -> Result
     let Some(Host::Domain(host)) = url.host() else {
         return Ok(());
     };
-    let addrs: Vec<SocketAddr> = match over.filter(|o| o.matches(host)) {
-        Some(o) => vec![o.addr],
-        None => tokio::net::lookup_host((host, url.port_or_known_default().unwrap_or(80)))
-            .await
-            .map_err(|e| format!("{host}: cannot resolve: {e}"))?
-            .collect(),
-    };
-    match addrs.iter().find(|a| !is_public_ip(a.ip())) {
-        Some(bad) if !addrs.iter().any(|a| is_public_ip(a.ip())) => Err(blocked(host, bad.ip())),
-        _ => Ok(()),
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs = lookup(over, host, port)
+        .await
+        .map_err(|e| format!("{host}: cannot resolve: {e}"))?;
+    // No address at all is the fetch's failure to report, not the guard's.
+    if !addrs.is_empty() {
+        public_addrs(host, addrs)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,8 +22,9 @@ use crate::normalize::urls as urlnorm;
 /// Polite fetching outside a crawl job (nothing is written to a database).
 pub struct PoliteFetcher {
     fetcher: Fetcher,
-    /// Checked before each request when set (see [`super::guard`]).
-    public_only: Option<Option<ResolveOverride>>,
+    /// Each URL is checked before its request (see [`super::guard`]).
+    public_only: bool,
+    resolve: Option<ResolveOverride>,
     cfg: Arc<SessionConfig>,
     settings: CrawlSettings,
     sessions: Mutex<HashMap<String, Arc<Mutex<DomainSession>>>>,
@@ -51,7 +52,8 @@ impl PoliteFetcher {
                 resolve: opts.resolve.clone(),
                 public_only: opts.public_only,
             })?,
-            public_only: opts.public_only.then(|| opts.resolve.clone()),
+            public_only: opts.public_only,
+            resolve: opts.resolve.clone(),
             cfg: Arc::new(opts.session_config(settings)),
             settings: settings.clone(),
             sessions: Mutex::new(HashMap::new()),
@@ -98,8 +100,8 @@ impl PoliteFetcher {
     /// 429/5xx, redirects followed within the site.
     pub async fn get(&self, url: &Url) -> Result<Response> {
         // Refused before robots.txt is even asked for.
-        if let Some(over) = &self.public_only {
-            super::guard::check_resolved(url, over.as_ref())
+        if self.public_only {
+            super::guard::check_resolved(url, self.resolve.as_ref())
                 .await
                 .map_err(anyhow::Error::msg)?;
         }
