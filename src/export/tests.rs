@@ -30,10 +30,7 @@ fn listed(store: &Store, assoc: &str, rec: MemberRecord) -> i64 {
         confidence: 0.9,
         ..rec
     };
-    let key = crate::normalize::name_key(&rec.name);
-    let id = store.upsert_company_from_member(&rec, &key).unwrap();
-    store.upsert_membership(&rec, &key, Some(id), None).unwrap();
-    id
+    store.list_for_test(&rec).unwrap()
 }
 
 /// Acme (PMA and NTMA, grade A, PA, uses Epicor, two contacts), a

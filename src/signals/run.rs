@@ -334,12 +334,7 @@ mod tests {
             confidence: 0.8,
             ..Default::default()
         };
-        let id = store
-            .upsert_company_from_member(&rec, "loopback labs")
-            .unwrap();
-        store
-            .upsert_membership(&rec, "loopback labs", Some(id), None)
-            .unwrap();
+        store.list_for_test(&rec).unwrap();
         let writer = Writer::start(store);
         let report = run_graph(GraphRun {
             writer: writer.clone(),
@@ -402,9 +397,7 @@ mod tests {
                 confidence: 0.8,
                 ..Default::default()
             };
-            let key = crate::normalize::name_key(name);
-            let id = store.upsert_company_from_member(&rec, &key).unwrap();
-            store.upsert_membership(&rec, &key, Some(id), None).unwrap();
+            store.list_for_test(&rec).unwrap();
         }
         let writer = Writer::start(store);
         let settings = CrawlSettings {

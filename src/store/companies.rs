@@ -410,6 +410,16 @@ impl Store {
 
 #[cfg(test)]
 impl Store {
+    /// Stores a listing as extraction does on hard keys: its company
+    /// (found or created under the name's key) and the listing pointing at
+    /// it. Returns the company id.
+    pub(crate) fn list_for_test(&self, rec: &crate::model::MemberRecord) -> Result<i64> {
+        let key = crate::normalize::name_key(&rec.name);
+        let id = self.upsert_company_from_member(rec, &key)?;
+        self.upsert_membership(rec, &key, Some(id), None)?;
+        Ok(id)
+    }
+
     /// Marks company `id` merged into `into` without re-pointing its
     /// listings, as a stale pointer would look (tests of readers that must
     /// follow `merged_into`).

@@ -732,9 +732,7 @@ mod tests {
                     confidence: 0.9,
                     ..Default::default()
                 };
-                let key = crate::normalize::name_key(name);
-                id = store.upsert_company_from_member(&rec, &key).unwrap();
-                store.upsert_membership(&rec, &key, Some(id), None).unwrap();
+                id = store.list_for_test(&rec).unwrap();
             }
             id
         };

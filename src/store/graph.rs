@@ -343,10 +343,7 @@ mod tests {
             confidence: 0.8,
             ..Default::default()
         };
-        let key = crate::normalize::name_key(name);
-        let id = s.upsert_company_from_member(&rec, &key).unwrap();
-        s.upsert_membership(&rec, &key, Some(id), None).unwrap();
-        id
+        s.list_for_test(&rec).unwrap()
     }
 
     fn signal(

@@ -689,10 +689,7 @@ mod tests {
             confidence: 0.8,
             ..Default::default()
         };
-        let key = crate::normalize::name_key(name);
-        let id = s.upsert_company_from_member(&rec, &key).unwrap();
-        s.upsert_membership(&rec, &key, Some(id), None).unwrap();
-        id
+        s.list_for_test(&rec).unwrap()
     }
 
     fn signal(s: &Store, company_id: i64, vendor: &str, kind: &str, confidence: f64) -> i64 {

@@ -51,10 +51,7 @@ fn member(assoc: &str, name: &str, domain: Option<&str>, city: &str, state: &str
 }
 
 fn add(store: &Store, rec: &MemberRecord) -> i64 {
-    let key = crate::normalize::name_key(&rec.name);
-    let id = store.upsert_company_from_member(rec, &key).unwrap();
-    store.upsert_membership(rec, &key, Some(id), None).unwrap();
-    id
+    store.list_for_test(rec).unwrap()
 }
 
 /// A store with companies, one merge candidate, a dead letter, a signal and a job.
