@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use nam::config::Config;
 use nam::export::{ExportRequest, Profile, is_formula_like};
 use nam::fixture_site::{FixtureServer, HOSTILE_MEMBERSHIP, HOSTILE_NAME, World, WorldConfig};
-use nam::model::{JobMode, PhaseStatus, RunControl, event_channel};
-use nam::pipeline::{JobParams, RunRequest, run};
+use nam::model::{JobMode, PhaseStatus};
 use nam::store::Store;
 use polars::prelude::{DataType, ParquetReader, SerReader};
+
+mod common;
 
 /// No terminal escape or control character except tab, LF and CR.
 fn clean(s: &str) -> bool {
@@ -95,25 +95,10 @@ async fn hostile_text_is_neutralized_in_every_export_and_phones_survive() {
     let server = FixtureServer::start(world.clone(), 0).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hostile.db");
-    let req = RunRequest {
-        db: db.clone(),
-        kind: "run".into(),
-        mode: JobMode::Full,
-        params: JobParams {
-            associations: world.associations_file(true).associations,
-            politeness: false,
-            resolve: Some(format!("example={}", server.addr())),
-            backoff_min_ms: 50,
-            ..Default::default()
-        },
-        dry_run: false,
-        resume: None,
-        config_path: Some(db.with_extension("toml")),
-    };
-    let (tx, _rx) = event_channel(100_000);
-    let summary = run(&Config::default(), req, tx, RunControl::new())
-        .await
-        .unwrap();
+    // Per-association selectors: the planted listings are read exactly.
+    let mut req = common::request(&db, &server, &world, JobMode::Full);
+    req.params.associations = world.associations_file(true).associations;
+    let (summary, _) = common::run_collecting(req).await;
     server.shutdown().await;
     let store = Store::open(&db).unwrap();
     let phases = store.phases(summary.job_id.unwrap()).unwrap();

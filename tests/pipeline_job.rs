@@ -6,11 +6,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use nam::config::Config;
 use nam::fixture_site::{FaultConfig, FixtureServer, World, WorldConfig};
-use nam::model::{JobMode, PhaseStatus, PipelineEvent, RunControl, event_channel};
-use nam::pipeline::{JobParams, RunRequest, RunSummary, run};
+use nam::model::{JobMode, PhaseStatus, PipelineEvent};
 use nam::store::Store;
+
+mod common;
+use common::{request, run_collecting};
 
 fn world() -> Arc<World> {
     Arc::new(World::new(WorldConfig {
@@ -18,36 +19,6 @@ fn world() -> Arc<World> {
         members: 40,
         ..Default::default()
     }))
-}
-
-fn request(db: &Path, server: &FixtureServer, world: &World, mode: JobMode) -> RunRequest {
-    RunRequest {
-        db: db.to_path_buf(),
-        kind: "run".into(),
-        mode,
-        params: JobParams {
-            associations: world.associations_file(false).associations,
-            politeness: false,
-            resolve: Some(format!("example={}", server.addr())),
-            backoff_min_ms: 50,
-            ..Default::default()
-        },
-        dry_run: false,
-        resume: None,
-        config_path: Some(db.with_extension("toml")),
-    }
-}
-
-async fn run_collecting(req: RunRequest) -> (RunSummary, Vec<PipelineEvent>) {
-    let (tx, mut rx) = event_channel(100_000);
-    let summary = run(&Config::default(), req, tx, RunControl::new())
-        .await
-        .unwrap();
-    let mut events = Vec::new();
-    while let Some(e) = rx.try_recv() {
-        events.push(e);
-    }
-    (summary, events)
 }
 
 /// Every row of every table, as text, for a before/after comparison.

@@ -111,41 +111,29 @@ fn signals_on_the_fixture_world_are_precise_and_complete() {
     );
 }
 
+mod common;
+
 mod job {
     use std::collections::{BTreeSet, HashMap};
     use std::path::Path;
     use std::sync::Arc;
 
-    use nam::config::Config;
     use nam::fixture_site::{FixtureServer, World, WorldConfig};
-    use nam::model::{JobMode, PhaseStatus, RunControl, event_channel};
-    use nam::pipeline::{JobParams, RunRequest, RunSummary, run};
+    use nam::model::{JobMode, PhaseStatus};
+    use nam::pipeline::{RunRequest, RunSummary};
     use nam::store::Store;
 
+    use super::common;
+
+    /// A job whose company sites (on loopback) may be read.
     fn request(db: &Path, server: &FixtureServer, world: &World, mode: JobMode) -> RunRequest {
-        RunRequest {
-            db: db.to_path_buf(),
-            kind: "run".into(),
-            mode,
-            params: JobParams {
-                associations: world.associations_file(false).associations,
-                politeness: false,
-                resolve: Some(format!("example={}", server.addr())),
-                backoff_min_ms: 50,
-                allow_private_sites: true,
-                ..Default::default()
-            },
-            dry_run: false,
-            resume: None,
-            config_path: Some(db.with_extension("toml")),
-        }
+        let mut req = common::request(db, server, world, mode);
+        req.params.allow_private_sites = true;
+        req
     }
 
     async fn run_job(req: RunRequest) -> RunSummary {
-        let (tx, _rx) = event_channel(100_000);
-        run(&Config::default(), req, tx, RunControl::new())
-            .await
-            .unwrap()
+        common::run_collecting(req).await.0
     }
 
     fn rows(store: &Store, sql: &str) -> Vec<Vec<String>> {
