@@ -3,7 +3,7 @@
 //! store knows.
 
 use anyhow::Result;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::Store;
@@ -74,57 +74,45 @@ impl Store {
     /// The edges from (and, for company-company edges, to) `company_id`,
     /// heaviest first within each relation.
     pub fn relationships_of(&self, company_id: i64, limit: usize) -> Result<Vec<RelationLine>> {
+        // Each edge's far end, then its name from the table of its kind.
         let mut stmt = self.conn().prepare_cached(
-            "SELECT r.relation,
-                    CASE WHEN r.from_id = ?1 AND r.from_type = 'company' THEN r.to_type ELSE r.from_type END,
-                    CASE WHEN r.from_id = ?1 AND r.from_type = 'company' THEN r.to_id ELSE r.from_id END,
-                    r.evidence, r.weight
-             FROM entity_relationships r
-             WHERE (r.from_type = 'company' AND r.from_id = ?1)
-                OR (r.to_type = 'company' AND r.to_id = ?1)
-             ORDER BY r.relation, r.weight DESC, r.id
+            "WITH edge AS (
+                 SELECT r.id, r.relation, r.evidence, r.weight,
+                        CASE WHEN r.from_id = ?1 AND r.from_type = 'company'
+                             THEN r.to_type ELSE r.from_type END AS kind,
+                        CASE WHEN r.from_id = ?1 AND r.from_type = 'company'
+                             THEN r.to_id ELSE r.from_id END AS far
+                 FROM entity_relationships r
+                 WHERE (r.from_type = 'company' AND r.from_id = ?1)
+                    OR (r.to_type = 'company' AND r.to_id = ?1))
+             SELECT relation, kind, far,
+                    CASE kind
+                        WHEN 'association' THEN (SELECT code FROM associations WHERE id = far)
+                        WHEN 'event' THEN (SELECT name FROM events WHERE id = far)
+                        WHEN 'technology' THEN
+                            (SELECT trim(vendor || ' ' || product) FROM technologies WHERE id = far)
+                        WHEN 'vendor' THEN (SELECT vendor FROM technologies WHERE id = far)
+                        WHEN 'company' THEN (SELECT name FROM companies WHERE id = far)
+                    END,
+                    evidence, weight
+             FROM edge
+             ORDER BY relation, weight DESC, id
              LIMIT ?2",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![company_id, limit], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, f64>(4)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (relation, target_type, target_id, evidence, weight) in rows {
-            let sql = match target_type.as_str() {
-                "association" => "SELECT code FROM associations WHERE id = ?1",
-                "event" => "SELECT name FROM events WHERE id = ?1",
-                "technology" => {
-                    "SELECT trim(vendor || ' ' || product) FROM technologies WHERE id = ?1"
-                }
-                "vendor" => "SELECT vendor FROM technologies WHERE id = ?1",
-                "company" => "SELECT name FROM companies WHERE id = ?1",
-                _ => "SELECT NULL WHERE ?1 IS NULL",
-            };
-            let target: Option<String> = self
-                .conn()
-                .prepare_cached(sql)?
-                .query_row([target_id], |r| r.get(0))
-                .optional()?
-                .flatten();
-            out.push(RelationLine {
-                relation,
+        let rows = stmt.query_map(params![company_id, limit], |r| {
+            let (target_type, target_id): (String, i64) = (r.get(1)?, r.get(2)?);
+            let target: Option<String> = r.get(3)?;
+            Ok(RelationLine {
+                relation: r.get(0)?,
                 target: target.unwrap_or_else(|| format!("{target_type} #{target_id}")),
                 target_type,
                 target_id,
-                evidence,
-                weight,
-            });
-        }
-        Ok(out)
+                evidence: r.get(4)?,
+                weight: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Active companies with a website or domain whose site has not been
