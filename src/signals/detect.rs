@@ -3,6 +3,8 @@
 //! the visible text, read in the context of their sentence (uses, hiring,
 //! evaluating, partner, sponsor; replaced or compared is no signal at all).
 
+use std::sync::LazyLock;
+
 use scraper::{Html, Node, Selector};
 use url::Url;
 
@@ -124,7 +126,7 @@ const CUE_AFTER: usize = 45;
 /// Every signal in `page`, one per (vendor, category, type): the strongest.
 pub fn detect(table: &VendorTable, page: &PageInput<'_>) -> Vec<Detected> {
     let doc = Html::parse_document(page.html);
-    let title = select_text(&doc, "title");
+    let title = title_of(&doc);
     let kind = PageKind::of(page.url, &title);
     let mut found = Vec::new();
     markup_signals(table, &doc, &mut found);
@@ -162,13 +164,29 @@ pub fn strongest<T>(found: Vec<T>, detected: impl Fn(&mut T) -> &mut Detected) -
     out
 }
 
-fn selector(s: &str) -> Option<Selector> {
-    Selector::parse(s).ok()
-}
+/// Elements whose attribute can carry a fingerprint, and where it counts.
+static MARKUP: LazyLock<Vec<(Selector, &'static str, Place)>> = LazyLock::new(|| {
+    [
+        ("script[src]", "src", Place::Script),
+        ("a[href]", "href", Place::Url),
+        ("form[action]", "action", Place::Url),
+        ("iframe[src]", "src", Place::Url),
+        ("link[href]", "href", Place::Url),
+        ("meta[content]", "content", Place::Meta),
+        ("img[src]", "src", Place::Url),
+    ]
+    .into_iter()
+    .filter_map(|(css, attr, place)| Some((Selector::parse(css).ok()?, attr, place)))
+    .collect()
+});
+static INLINE_SCRIPT: LazyLock<Option<Selector>> =
+    LazyLock::new(|| Selector::parse("script:not([src])").ok());
+static TITLE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("title").ok());
 
-fn select_text(doc: &Html, css: &str) -> String {
-    selector(css)
-        .and_then(|s| doc.select(&s).next().map(|e| e.text().collect::<String>()))
+fn title_of(doc: &Html) -> String {
+    TITLE
+        .as_ref()
+        .and_then(|s| doc.select(s).next().map(|e| e.text().collect::<String>()))
         .map(|t| clean_text(&t))
         .unwrap_or_default()
 }
@@ -189,22 +207,13 @@ fn fingerprint_hit(named: &Named, place: Place, snippet: &str) -> Detected {
 
 /// Script sources and inline scripts, link targets and meta content.
 fn markup_signals(table: &VendorTable, doc: &Html, out: &mut Vec<Detected>) {
-    let places: [(&str, &str, Place); 7] = [
-        ("script[src]", "src", Place::Script),
-        ("a[href]", "href", Place::Url),
-        ("form[action]", "action", Place::Url),
-        ("iframe[src]", "src", Place::Url),
-        ("link[href]", "href", Place::Url),
-        ("meta[content]", "content", Place::Meta),
-        ("img[src]", "src", Place::Url),
-    ];
-    for (css, attr, place) in places {
-        let Some(sel) = selector(css) else { continue };
-        for el in doc.select(&sel) {
+    for (sel, attr, place) in MARKUP.iter() {
+        let (attr, place) = (*attr, *place);
+        for el in doc.select(sel) {
             let Some(value) = el.value().attr(attr) else {
                 continue;
             };
-            let lower = value.to_lowercase();
+            let lower = value.to_ascii_lowercase();
             // A script's own URL can carry a fingerprint filed under either place.
             for f in table
                 .fingerprints
@@ -222,10 +231,12 @@ fn markup_signals(table: &VendorTable, doc: &Html, out: &mut Vec<Detected>) {
             }
         }
     }
-    if let Some(sel) = selector("script:not([src])") {
-        for el in doc.select(&sel) {
+    if let Some(sel) = INLINE_SCRIPT.as_ref() {
+        for el in doc.select(sel) {
             let code: String = el.text().collect();
-            let lower = code.to_lowercase();
+            // ASCII lowercasing keeps byte offsets, so a match's position
+            // holds in the original code too.
+            let lower = code.to_ascii_lowercase();
             for f in table
                 .fingerprints
                 .iter()
