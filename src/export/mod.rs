@@ -1,7 +1,7 @@
 //! Exports: the canonical data as polars frames written to CSV and Parquet,
 //! in nam's own columns or a CRM's import profile.
 //!
-//! One streaming query per table reads the rows ([`Store::stream_export`]),
+//! One streaming query per table reads the rows ([`Store::stream_export_part`]),
 //! straight into typed polars columns; each table is read once however many
 //! formats are written. Every text cell is cleaned of terminal escapes and
 //! control characters; CSV cells that would run as a spreadsheet formula

@@ -701,8 +701,7 @@ fn companies_read_in_parallel_parts_equal_one_read() {
         let filter =
             parse_filters(&exprs.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         let parts = table::Table::read(&store, ExportSource::Companies, &filter).unwrap();
-        // One reader, the lists from correlated subqueries' equivalent:
-        // Store::stream_export reads its own lists.
+        // The same rows through one reader, no id ranges.
         let whole = {
             let lists = store.company_lists().unwrap();
             let part = crate::store::ExportPart {

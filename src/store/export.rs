@@ -543,26 +543,6 @@ impl Store {
         })
     }
 
-    /// Streams the rows of `source` that `filter` lets through to `row`,
-    /// one call per row with the cells of [`ExportSource::columns`]; returns
-    /// the number of rows. An error from `row` stops the read.
-    pub fn stream_export(
-        &self,
-        source: ExportSource,
-        filter: &ExportFilter,
-        row: &mut dyn FnMut(&[Cell<'_>]) -> Result<()>,
-    ) -> Result<u64> {
-        let lists = match source {
-            ExportSource::Companies => Some(self.company_lists()?),
-            _ => None,
-        };
-        let part = ExportPart {
-            ids: None,
-            lists: lists.as_ref(),
-        };
-        self.stream_export_part(source, filter, part, row)
-    }
-
     /// The smallest and largest company id, for splitting a companies
     /// export into id ranges read in parallel (`None`: no companies).
     pub fn company_id_span(&self) -> Result<Option<(i64, i64)>> {
@@ -574,9 +554,12 @@ impl Store {
         Ok(span.0.zip(span.1))
     }
 
-    /// [`Store::stream_export`] of one part: for companies, the ids in
-    /// `part.ids`, with list columns and contact counts from `part.lists`
-    /// (left empty without them).
+    /// Streams the rows of `source` that `filter` lets through to `row`,
+    /// one call per row with the cells of [`ExportSource::columns`]; returns
+    /// the number of rows. An error from `row` stops the read. For
+    /// companies, only the ids in `part.ids`, with list columns and contact
+    /// counts from `part.lists` (left empty without them; see
+    /// [`Store::company_lists`]).
     pub fn stream_export_part(
         &self,
         source: ExportSource,
@@ -825,7 +808,7 @@ mod tests {
         ] {
             for f in [&ExportFilter::default(), &filter] {
                 let n = store
-                    .stream_export(source, f, &mut |cells| {
+                    .stream_export_part(source, f, ExportPart::default(), &mut |cells| {
                         assert_eq!(cells.len(), source.columns().len());
                         Ok(())
                     })
