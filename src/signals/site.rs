@@ -37,7 +37,7 @@ const WANTED: &[&[&str]] = &[
 ];
 
 /// Same-site links of the home page worth reading, at most `max - 1` (the
-/// home page is the first of `max`), ranked by [`WANTED`].
+/// home page is the first of `max`), ranked by the link words in `WANTED`.
 pub fn pages_to_visit(home: &Url, html: &str, max: usize) -> Vec<Url> {
     let Ok(sel) = Selector::parse("a[href]") else {
         return Vec::new();
