@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod crawl;
+pub mod enrich;
 pub mod export;
 pub mod extract;
 pub mod fixture_site;
