@@ -54,6 +54,7 @@ pub struct Config {
     pub export: ExportSettings,
     pub health: HealthSettings,
     pub signals: SignalSettings,
+    pub enrich: EnrichSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
     /// TUI key bindings: `[keys.<global|input|pane>] action = "key" | ["key", ...]`.
@@ -104,6 +105,67 @@ pub struct SignalSettings {
     /// Company sites read at the same time (each is still paced by
     /// `crawl.default_rate`).
     pub concurrent_sites: usize,
+}
+
+/// The ENRICHMENT phase: provider chains per kind, their limits, and how
+/// company websites are read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrichSettings {
+    /// Firmographic chain, first asked first.
+    pub firmographic: Vec<String>,
+    /// Tech-stack chain.
+    pub techstack: Vec<String>,
+    /// Contacts chain.
+    pub contacts: Vec<String>,
+    /// Fields that are "enough" per kind: the chain stops once the answers
+    /// gathered hold this many (firmographic: of employees, founding year,
+    /// revenue, industry, description; techstack: of ERP and CRM known;
+    /// contacts: people).
+    pub min_fields: MinFields,
+    /// Contacts kept per company.
+    pub max_contacts: usize,
+    /// Pages of a company website read, the home page included.
+    pub max_pages_per_site: usize,
+    /// Companies enriched at the same time (each site is still paced).
+    pub concurrent_sites: usize,
+    /// Per-provider limits and base URLs: `[enrich.providers.clearbit]`.
+    pub providers: std::collections::BTreeMap<String, crate::enrich::chain::ProviderLimits>,
+}
+
+/// See [`EnrichSettings::min_fields`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinFields {
+    pub firmographic: usize,
+    pub techstack: usize,
+    pub contacts: usize,
+}
+
+impl Default for MinFields {
+    fn default() -> Self {
+        Self {
+            firmographic: 3,
+            techstack: 2,
+            contacts: 2,
+        }
+    }
+}
+
+impl Default for EnrichSettings {
+    fn default() -> Self {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Self {
+            firmographic: names(&["clearbit", "apollo", "zoominfo", "website", "google_places"]),
+            techstack: names(&["builtwith", "fingerprints", "job_postings"]),
+            contacts: names(&["apollo", "zoominfo", "team_pages", "hunter"]),
+            min_fields: MinFields::default(),
+            max_contacts: 5,
+            max_pages_per_site: crate::enrich::website::DEFAULT_MAX_PAGES,
+            concurrent_sites: 8,
+            providers: Default::default(),
+        }
+    }
 }
 
 impl Default for SignalSettings {

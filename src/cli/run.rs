@@ -77,12 +77,39 @@ pub struct RunArgs {
     /// page someone else wrote). For a world served on loopback.
     #[arg(long)]
     pub allow_private_sites: bool,
+    /// Which enrichment to run: firmographic, techstack, contacts or all
+    /// (comma-separated for several).
+    #[arg(long, value_name = "KIND", default_value = "all", value_parser = parse_enrichment)]
+    pub enrichment: EnrichmentKinds,
     /// Skip rate limits and Crawl-delay (robots.txt is still honoured). For tests.
     #[arg(long, hide = true)]
     pub no_politeness: bool,
     /// How progress is shown.
     #[arg(long, value_enum, default_value_t = EventFormat::Human)]
     pub events: EventFormat,
+}
+
+/// The kinds `--enrichment` names (empty: all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnrichmentKinds(pub Vec<crate::enrich::Kind>);
+
+fn parse_enrichment(s: &str) -> Result<EnrichmentKinds, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part.eq_ignore_ascii_case("all") {
+            return Ok(EnrichmentKinds(Vec::new()));
+        }
+        match crate::enrich::Kind::parse(part) {
+            Some(k) if !out.contains(&k) => out.push(k),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "unknown enrichment {part:?}; expected firmographic, techstack, contacts or all"
+                ));
+            }
+        }
+    }
+    Ok(EnrichmentKinds(out))
 }
 
 fn parse_mode(s: &str) -> Result<JobMode, String> {
@@ -284,6 +311,7 @@ fn params_from_args(env: &Env, args: &RunArgs) -> Result<JobParams> {
         politeness: !args.no_politeness,
         resolve: args.resolve.clone(),
         allow_private_sites: args.allow_private_sites,
+        enrichment: args.enrichment.0.clone(),
         ..Default::default()
     })
 }

@@ -39,7 +39,7 @@ use anyhow::{Context, Result};
 
 pub use fetch::ResolveOverride;
 pub use plan::DEAD_LETTER_PHASE;
-pub use polite::PoliteFetcher;
+pub use polite::{HtmlPage, PoliteFetcher};
 pub use report::{CrawlReport, DeltaStats, DomainReport, PlannedUrl};
 
 use self::fetch::{Fetcher, FetcherConfig};

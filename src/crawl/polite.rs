@@ -19,6 +19,15 @@ use super::{CrawlOptions, ResolveOverride};
 use crate::config::CrawlSettings;
 use crate::normalize::urls as urlnorm;
 
+/// A page read by [`PoliteFetcher::get_html`].
+#[derive(Debug, Clone)]
+pub struct HtmlPage {
+    /// Where the page was found, after redirects.
+    pub url: Url,
+    pub html: String,
+    pub headers: Vec<(String, String)>,
+}
+
 /// Polite fetching outside a crawl job (nothing is written to a database).
 pub struct PoliteFetcher {
     fetcher: Fetcher,
@@ -124,5 +133,29 @@ impl PoliteFetcher {
             Fetched::Failed { error, .. } => bail!("fetching {url}: {error}"),
             Fetched::CapReached => bail!("the daily request cap for {} is used up", s.domain),
         }
+    }
+
+    /// GETs an HTML page: its final URL (after redirects), decoded text and
+    /// telling headers. `Ok(None)` for a body that is not HTML or text; an
+    /// answer other than 200 is an error naming the status.
+    pub async fn get_html(&self, url: &Url) -> Result<Option<HtmlPage>> {
+        let resp = self.get(url).await?;
+        if resp.status != 200 {
+            bail!("{url} answered HTTP {}", resp.status);
+        }
+        let html_like = resp
+            .content_type
+            .as_deref()
+            .is_none_or(|t| t.contains("html") || t.contains("text/plain"));
+        if !html_like {
+            return Ok(None);
+        }
+        let (html, _) =
+            crate::normalize::charset::decode(&resp.bytes, resp.content_type.as_deref());
+        Ok(Some(HtmlPage {
+            url: resp.url,
+            html,
+            headers: resp.headers,
+        }))
     }
 }

@@ -13,8 +13,13 @@
 //! - [`run`]: the phase itself.
 
 pub mod api;
+pub mod chain;
+pub mod leads;
 pub mod provider;
+pub mod run;
+pub mod website;
 
 pub use provider::{
     Contact, EnrichTarget, Findings, Firmographics, Kind, Provider, ProviderError, Technology,
 };
+pub use run::{EnrichReport, EnrichRun, run_enrichment};

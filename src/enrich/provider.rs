@@ -121,6 +121,9 @@ pub struct Contact {
     pub source_url: Option<String>,
     /// 0..1
     pub confidence: f64,
+    /// How the email is known: published (on the company's pages),
+    /// inferred (from the company's email pattern), provider (an API).
+    pub email_source: Option<String>,
 }
 
 /// What one provider answered about one company for one kind.
@@ -143,7 +146,11 @@ impl Findings {
     pub fn fields_for(&self, kind: Kind) -> usize {
         match kind {
             Kind::Firmographic => self.firmographics.as_ref().map_or(0, |f| f.known_fields()),
-            Kind::Techstack => self.technologies.len(),
+            // The stack that matters for a sale: is the ERP known, is the CRM.
+            Kind::Techstack => ["erp", "crm"]
+                .iter()
+                .filter(|c| self.technologies.iter().any(|t| t.category == **c))
+                .count(),
             Kind::Contacts => self.contacts.len(),
         }
     }
@@ -173,6 +180,10 @@ pub enum ProviderError {
     /// Network trouble or a server error: worth retrying.
     #[error("{0}")]
     Transient(String),
+    /// The company's own site could not be read (dead, refused, not
+    /// HTML): says nothing about the provider's health.
+    #[error("site unreachable: {0}")]
+    SiteUnreachable(String),
     /// The kind is not something this provider offers.
     #[error("does not offer {0}")]
     Unsupported(Kind),

@@ -113,6 +113,29 @@ fn shell(w: &World, c: &Company, title: &str, main: &str) -> String {
     s
 }
 
+/// The company's email pattern: `{first}.{last}` for most, `{f}{last}`
+/// for about a third.
+pub(crate) fn email_pattern(w: &World, c: &Company) -> &'static str {
+    if names::h(w.seed(), &[0xE3, u64::from(c.id)]) % 3 == 0 {
+        "{f}{last}"
+    } else {
+        "{first}.{last}"
+    }
+}
+
+/// The local part of a person's address at company `c`.
+pub(crate) fn email_local(w: &World, c: &Company, full_name: &str) -> String {
+    let slug = names::slug(full_name);
+    let parts: Vec<&str> = slug.split('-').filter(|p| !p.is_empty()).collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return slug;
+    };
+    match email_pattern(w, c) {
+        "{f}{last}" => format!("{}{last}", &first[..1]),
+        _ => format!("{first}.{last}"),
+    }
+}
+
 fn founded_phrase(c: &Company, v: u64) -> String {
     let y = c.founded;
     match v % 4 {
@@ -225,7 +248,7 @@ pub(crate) fn page(
         "/news/" => news(w, c),
         "/contact/" => {
             let (first, _) = c.people(w.seed()).into_iter().next().unwrap_or_default();
-            let person = names::slug(&first).replace('-', ".");
+            let person = email_local(w, c, &first);
             let mut m = format!(
                 "<h1>Contact Us</h1>\n<div class=\"contact\"><address>{name}<br>{street}<br>{loc}<br>{country}</address>\n<p>Phone: <a href=\"tel:{e164}\">{phone}</a><br>Fax: {fax}</p>\n<p>Sales: <a href=\"mailto:sales@{d}\">sales@{d}</a><br>General: <a href=\"mailto:info@{d}\">info@{d}</a><br>{fname}: <a href=\"mailto:{person}@{d}\">{person}@{d}</a></p></div>\n",
                 name = esc(&c.name),

@@ -39,6 +39,10 @@ pub struct TrueCompany {
     /// The competitor signals its website carries, planted look-alikes
     /// (a system replaced or compared, a person named Sage) left out.
     pub signals: Vec<TrueSignal>,
+    /// The people of its leadership page: (full name, title).
+    pub people: Vec<(String, String)>,
+    /// How its addresses are made: `{first}.{last}` or `{f}{last}`.
+    pub email_pattern: String,
 }
 
 /// One competitor signal a correct reader of the company's site finds.
@@ -113,6 +117,12 @@ pub(crate) fn true_company(w: &World, i: u32) -> TrueCompany {
         crm: c.crm.map(str::to_string),
         lookalike_of: c.lookalike_of,
         signals: signals_of(w, &c),
+        people: c
+            .people(w.seed())
+            .into_iter()
+            .map(|(n, t)| (n, t.to_string()))
+            .collect(),
+        email_pattern: super::company_site::email_pattern(w, &c).to_string(),
     }
 }
 

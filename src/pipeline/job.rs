@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::params::JobParams;
-use super::{NOT_BUILT, PhaseOutcome, RunRequest, RunSummary, phases_of};
+use super::{PhaseOutcome, RunRequest, RunSummary, phases_of};
 use crate::config::Config;
 use crate::crawl::{CrawlContext, run_crawl};
 use crate::extract::{ExtractRun, run_extraction};
@@ -263,10 +263,6 @@ impl Job<'_> {
                 self.skip(phase, &reason).await?;
                 continue;
             }
-            if NOT_BUILT.contains(&phase) {
-                self.skip(phase, "not built in this release").await?;
-                continue;
-            }
             match phase {
                 Phase::Init => self.init().await?,
                 Phase::Gatekeeper | Phase::Discovery | Phase::Classification if !crawled => {
@@ -278,9 +274,9 @@ impl Job<'_> {
                 Phase::Validation => self.validation().await?,
                 Phase::Resolution => self.resolution().await?,
                 Phase::Monitor => self.monitor().await?,
+                Phase::Enrichment => self.enrichment().await?,
                 Phase::Graph => self.graph().await?,
                 Phase::Export => self.export().await?,
-                _ => self.skip(phase, "not built in this release").await?,
             }
         }
         Ok(())
@@ -423,6 +419,71 @@ impl Job<'_> {
         self.end(Phase::Monitor, summary, stats).await
     }
 
+    /// Whether company-site reads may reach private addresses: asked for,
+    /// or a demo (its world is on loopback by construction).
+    fn private_sites_allowed(&self) -> bool {
+        self.params.allow_private_sites || self.params.demo.is_some()
+    }
+
+    fn config_dir(&self) -> Option<std::path::PathBuf> {
+        self.config_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+    }
+
+    /// ENRICHMENT: firmographics, tech stack and contacts per company from
+    /// the provider chains (the company's website, paid APIs with keys).
+    async fn enrichment(&mut self) -> Result<()> {
+        self.begin(Phase::Enrichment).await?;
+        self.writer.flush().await?;
+        let settings = self.cfg.enrich.clone();
+        let mut kinds = self.params.enrichment.clone();
+        if kinds.is_empty() {
+            kinds = crate::enrich::Kind::ALL.to_vec();
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        for name in settings
+            .firmographic
+            .iter()
+            .chain(&settings.techstack)
+            .chain(&settings.contacts)
+        {
+            if !wanted.contains(name) {
+                wanted.push(name.clone());
+            }
+        }
+        // Keyring calls block: off the async threads.
+        let keys =
+            tokio::task::spawn_blocking(move || crate::enrich::run::ApiKeys::from_secrets(&wanted))
+                .await
+                .context("reading API keys")?;
+        let run = crate::enrich::EnrichRun {
+            writer: self.writer.clone(),
+            job_id: Some(self.id),
+            events: self.events.clone(),
+            control: self.control.clone(),
+            crawl_settings: self.crawl_settings(),
+            crawl: crate::crawl::CrawlOptions {
+                public_only: !self.private_sites_allowed(),
+                ..self.params.crawl_options()?
+            },
+            settings,
+            kinds,
+            force_full: self.params.force_full,
+            config_dir: self.config_dir(),
+            keys,
+        };
+        let report = crate::enrich::run_enrichment(run)
+            .await
+            .context("enrichment")?;
+        if !report.cancelled {
+            let stats = serde_json::to_value(&report)?;
+            self.end(Phase::Enrichment, report.summary(), stats).await?;
+        }
+        Ok(())
+    }
+
     /// GRAPH: company websites read for competitor signals, then the
     /// relationship graph rebuilt.
     async fn graph(&mut self) -> Result<()> {
@@ -435,16 +496,11 @@ impl Job<'_> {
             control: self.control.clone(),
             settings: self.crawl_settings(),
             crawl: crate::crawl::CrawlOptions {
-                // A demo's world is on loopback by construction.
-                public_only: !(self.params.allow_private_sites || self.params.demo.is_some()),
+                public_only: !self.private_sites_allowed(),
                 ..self.params.crawl_options()?
             },
             force_full: self.params.force_full,
-            config_dir: self
-                .config_path
-                .as_deref()
-                .and_then(Path::parent)
-                .map(Path::to_path_buf),
+            config_dir: self.config_dir(),
             max_pages: self.cfg.signals.max_pages_per_site,
             concurrency: self.cfg.signals.concurrent_sites,
         };

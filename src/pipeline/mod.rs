@@ -96,10 +96,6 @@ pub fn phases_of(mode: JobMode) -> &'static [Phase] {
     }
 }
 
-/// Phases this build does not implement yet; a job records them as
-/// `skipped` with this reason, so it never claims work it did not do.
-pub const NOT_BUILT: [Phase; 1] = [Phase::Enrichment];
-
 /// The associations a run covers: the named codes (all when empty), from the
 /// bundled list plus the config's extra files.
 pub fn select_associations(cfg: &Config, codes: &[String]) -> Result<Vec<AssociationConfig>> {

@@ -33,6 +33,8 @@ pub struct JobParams {
     /// Let company-site reads reach private and loopback addresses (the
     /// demo's and tests' loopback world); off by default.
     pub allow_private_sites: bool,
+    /// The enrichment kinds to run (empty: all of them).
+    pub enrichment: Vec<crate::enrich::Kind>,
 }
 
 impl Default for JobParams {
@@ -48,6 +50,7 @@ impl Default for JobParams {
             backoff_min_ms: 500,
             demo: None,
             allow_private_sites: false,
+            enrichment: Vec::new(),
         }
     }
 }

@@ -334,6 +334,24 @@ pub fn visible_text(doc: &Html) -> String {
     out
 }
 
+/// Whether the company's own name carries the vendor's name as whole words
+/// ("Oracle Tool & Die" says "Oracle" all over its site without running
+/// Oracle). Product names are not checked: many are ordinary words
+/// ("Kinetic") and come with the vendor's name in front.
+pub fn names_vendor(company: &str, vendor: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (company, vendor) = (words(company), words(vendor));
+    !vendor.is_empty()
+        && company
+            .windows(vendor.len())
+            .any(|w| w == vendor.as_slice())
+}
+
 /// Sentences: split at line breaks and at `.`, `!`, `?` followed by a
 /// space and a capital (so "Inc." and "S/4HANA." stay whole enough).
 pub fn sentences(text: &str) -> Vec<String> {

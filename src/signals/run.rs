@@ -17,7 +17,6 @@ use super::vendors::VendorTable;
 use crate::config::CrawlSettings;
 use crate::crawl::{CrawlOptions, PoliteFetcher};
 use crate::model::{EventSender, Phase, PipelineEvent, RunControl};
-use crate::normalize::charset::decode;
 use crate::store::{GraphCounts, NewSignal, SiteScan, SiteTarget, Writer};
 
 /// Sites read at the same time (each domain is still paced on its own).
@@ -155,21 +154,8 @@ pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
     Ok(report)
 }
 
-/// Whether the company's own name carries the vendor's name as whole words
-/// ("Oracle Tool & Die" says "Oracle" all over its site without running
-/// Oracle). Product names are not checked: many are ordinary words
-/// ("Kinetic") and come with the vendor's name in front.
 fn names_vendor(company: &str, d: &Detected) -> bool {
-    let words: Vec<&str> = company
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let vendor: Vec<&str> = d
-        .vendor
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    !vendor.is_empty() && words.windows(vendor.len()).any(|w| w == vendor.as_slice())
+    super::detect::names_vendor(company, &d.vendor)
 }
 
 /// One fetched page, decoded (`None`: not an HTML page to read).
@@ -177,19 +163,10 @@ async fn fetch_page(
     fetcher: &PoliteFetcher,
     url: &Url,
 ) -> Result<Option<(Url, String, Vec<(String, String)>)>> {
-    let resp = fetcher.get(url).await?;
-    if resp.status != 200 {
-        anyhow::bail!("{url} answered HTTP {}", resp.status);
-    }
-    let html_like = resp
-        .content_type
-        .as_deref()
-        .is_none_or(|t| t.contains("html") || t.contains("text/plain"));
-    if !html_like {
-        return Ok(None);
-    }
-    let (text, _) = decode(&resp.bytes, resp.content_type.as_deref());
-    Ok(Some((resp.url, text, resp.headers)))
+    Ok(fetcher
+        .get_html(url)
+        .await?
+        .map(|p| (p.url, p.html, p.headers)))
 }
 
 /// Reads the home page and the telling pages it links to; a page other than

@@ -6,6 +6,7 @@ mod browse;
 mod companies;
 pub mod crawl;
 mod detail;
+pub mod enrichment;
 mod events;
 mod export;
 pub mod extraction;
@@ -31,6 +32,7 @@ pub use browse::{
 };
 pub use companies::CompanyFilter;
 pub use detail::{ContactLine, EventLine};
+pub use enrichment::{EnrichmentRecord, EnrichmentTarget, LeadContact};
 pub use export::{
     Cell, CompanyLists, ExportColumn, ExportFilter, ExportKind, ExportPart, ExportSource,
     LIST_SEPARATOR, NewContact,
@@ -85,6 +87,10 @@ pub(crate) const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0009_signals_graph.sql",
         include_str!("../../schema/0009_signals_graph.sql"),
+    ),
+    (
+        "0010_enrichment.sql",
+        include_str!("../../schema/0010_enrichment.sql"),
     ),
 ];
 

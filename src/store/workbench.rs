@@ -179,6 +179,12 @@ pub struct NewProviderUsage {
     pub requests: i64,
     pub errors: i64,
     pub credits: f64,
+    /// Answers with findings.
+    pub hits: i64,
+    /// Answers that knew nothing.
+    pub misses: i64,
+    /// Calls refused by the daily cap or the provider's quota.
+    pub quota_rejections: i64,
 }
 
 /// One row of `dead_letter`, every column.
@@ -500,12 +506,16 @@ impl Store {
     /// and stamps it as used now.
     pub fn add_provider_usage(&self, u: &NewProviderUsage) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO provider_usage (provider, day, requests, errors, credits, last_used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO provider_usage (provider, day, requests, errors, credits, last_used_at,
+                 hits, misses, quota_rejections)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (provider, day) DO UPDATE SET
                 requests = provider_usage.requests + excluded.requests,
                 errors = provider_usage.errors + excluded.errors,
                 credits = provider_usage.credits + excluded.credits,
+                hits = provider_usage.hits + excluded.hits,
+                misses = provider_usage.misses + excluded.misses,
+                quota_rejections = provider_usage.quota_rejections + excluded.quota_rejections,
                 last_used_at = excluded.last_used_at",
             params![
                 u.provider,
@@ -513,7 +523,10 @@ impl Store {
                 u.requests,
                 u.errors,
                 u.credits,
-                now_string()
+                now_string(),
+                u.hits,
+                u.misses,
+                u.quota_rejections
             ],
         )?;
         Ok(())
@@ -947,6 +960,7 @@ mod tests {
             requests,
             errors,
             credits,
+            ..Default::default()
         }
     }
 

@@ -544,6 +544,7 @@ fn quality_states() {
             requests: 10,
             errors: 2,
             credits: 10.0,
+            ..Default::default()
         })
         .unwrap();
     h.press(KeyCode::Char('6'));
