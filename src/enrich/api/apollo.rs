@@ -55,6 +55,7 @@ struct Organization {
     founded_year: Option<i64>,
     annual_revenue_printed: Option<String>,
     industry: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     naics_codes: Vec<String>,
     short_description: Option<String>,
     phone: Option<String>,
@@ -82,6 +83,7 @@ struct PeopleQuery<'a> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct PeopleReply {
+    #[serde(deserialize_with = "http::null_default")]
     people: Vec<Person>,
 }
 

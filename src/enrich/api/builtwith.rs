@@ -37,25 +37,30 @@ impl fmt::Debug for BuiltWith {
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 struct Reply {
+    #[serde(deserialize_with = "http::null_default")]
     results: Vec<LookupResult>,
+    #[serde(deserialize_with = "http::null_default")]
     errors: Vec<LookupError>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 struct LookupResult {
+    #[serde(deserialize_with = "http::null_default")]
     result: Paths,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 struct Paths {
+    #[serde(deserialize_with = "http::null_default")]
     paths: Vec<Path>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 struct Path {
+    #[serde(deserialize_with = "http::null_default")]
     technologies: Vec<Tech>,
 }
 
@@ -64,6 +69,7 @@ struct Path {
 struct Tech {
     name: String,
     tag: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     categories: Vec<String>,
 }
 

@@ -42,10 +42,15 @@ struct Company {
     description: Option<String>,
     founded_year: Option<i64>,
     phone: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     category: Category,
+    #[serde(deserialize_with = "http::null_default")]
     metrics: Metrics,
+    #[serde(deserialize_with = "http::null_default")]
     geo: Geo,
+    #[serde(deserialize_with = "http::null_default")]
     site: Site,
+    #[serde(deserialize_with = "http::null_default")]
     tech: Vec<String>,
 }
 
@@ -75,6 +80,7 @@ struct Geo {
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Site {
+    #[serde(deserialize_with = "http::null_default")]
     phone_numbers: Vec<String>,
 }
 

@@ -202,3 +202,13 @@ pub(crate) fn target_domain(target: &crate::enrich::EnrichTarget) -> Option<Stri
 pub(crate) fn nonempty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
+
+/// Reads `null` as the type's default: providers send `null` for an empty
+/// list or object as often as they leave it out.
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}

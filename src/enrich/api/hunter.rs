@@ -35,6 +35,7 @@ impl fmt::Debug for Hunter {
 
 #[derive(Debug, Deserialize)]
 struct Reply {
+    #[serde(deserialize_with = "http::null_default")]
     data: Data,
 }
 
@@ -42,6 +43,7 @@ struct Reply {
 #[serde(default)]
 struct Data {
     pattern: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     emails: Vec<Email>,
 }
 

@@ -53,6 +53,7 @@ struct SearchText<'a> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Reply {
+    #[serde(deserialize_with = "http::null_default")]
     places: Vec<Place>,
 }
 
@@ -63,6 +64,7 @@ struct Place {
     website_uri: Option<String>,
     national_phone_number: Option<String>,
     international_phone_number: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     address_components: Vec<AddressComponent>,
 }
 
@@ -71,18 +73,21 @@ struct Place {
 struct AddressComponent {
     long_text: Option<String>,
     short_text: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     types: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct ErrorReply {
+    #[serde(deserialize_with = "http::null_default")]
     error: ErrorBody,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct ErrorBody {
+    #[serde(deserialize_with = "http::null_default")]
     details: Vec<ErrorDetail>,
 }
 

@@ -96,18 +96,21 @@ struct AuthReply {
 
 #[derive(Debug, Deserialize)]
 struct EnrichReply {
+    #[serde(deserialize_with = "http::null_default")]
     data: EnrichData,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct EnrichData {
+    #[serde(deserialize_with = "http::null_default")]
     result: Vec<EnrichResult>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct EnrichResult {
+    #[serde(deserialize_with = "http::null_default")]
     data: Vec<Company>,
     match_status: Option<String>,
 }
@@ -125,8 +128,11 @@ struct Company {
     city: Option<String>,
     state: Option<String>,
     country: Option<String>,
+    #[serde(deserialize_with = "http::null_default")]
     primary_industry: Vec<String>,
+    #[serde(deserialize_with = "http::null_default")]
     naics_codes: Vec<Code>,
+    #[serde(deserialize_with = "http::null_default")]
     description_list: Vec<Description>,
 }
 
@@ -154,6 +160,7 @@ struct ContactSearch<'a> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct ContactReply {
+    #[serde(deserialize_with = "http::null_default")]
     data: Vec<Person>,
 }
 
