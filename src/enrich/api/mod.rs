@@ -16,6 +16,9 @@ mod hunter;
 mod places;
 mod zoominfo;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
