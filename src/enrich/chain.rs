@@ -348,3 +348,262 @@ pub fn usage_of(chains: &[Chain]) -> BTreeMap<&'static str, Usage> {
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Instant;
+
+    use futures::FutureExt;
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::enrich::{Firmographics, Technology};
+
+    /// A provider that answers from a script, one entry per call (the
+    /// last repeats), and counts its calls.
+    struct Fake {
+        name: &'static str,
+        script: Vec<Result<Findings, ProviderError>>,
+        calls: AtomicUsize,
+    }
+
+    impl Fake {
+        fn new(name: &'static str, script: Vec<Result<Findings, ProviderError>>) -> Arc<Self> {
+            Arc::new(Self {
+                name,
+                script,
+                calls: AtomicUsize::new(0),
+            })
+        }
+        fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Provider for Fake {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn kinds(&self) -> &'static [Kind] {
+            &Kind::ALL
+        }
+        fn enrich<'a>(
+            &'a self,
+            _kind: Kind,
+            _target: &'a EnrichTarget,
+        ) -> BoxFuture<'a, Result<Findings, ProviderError>> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            let r = self.script[n.min(self.script.len() - 1)].clone();
+            async move { r }.boxed()
+        }
+    }
+
+    fn firmo(employees: Option<u32>, year: Option<u16>, industry: Option<&str>) -> Findings {
+        Findings {
+            firmographics: Some(Firmographics {
+                employee_count: employees,
+                founded_year: year,
+                industry: industry.map(Into::into),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn fast() -> ProviderLimits {
+        ProviderLimits {
+            per_second: 0.0,
+            retries: 0,
+            backoff_ms: 1,
+            ..Default::default()
+        }
+    }
+
+    fn guard(p: Arc<Fake>, limits: ProviderLimits) -> Arc<Guarded> {
+        Arc::new(Guarded::new(p, limits, 0))
+    }
+
+    fn target() -> EnrichTarget {
+        EnrichTarget {
+            company_id: 1,
+            name: "Acme".into(),
+            domain: Some("acme.example".into()),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn the_chain_asks_in_order_fills_gaps_and_stops_when_enough() {
+        let a = Fake::new("a", vec![Ok(firmo(Some(40), None, None))]);
+        let b = Fake::new("b", vec![Err(ProviderError::Transient("HTTP 503".into()))]);
+        let c = Fake::new("c", vec![Ok(firmo(Some(99), Some(1970), Some("Stamping")))]);
+        let d = Fake::new("d", vec![Ok(firmo(Some(1), Some(1), Some("x")))]);
+        let chain = Chain {
+            kind: Kind::Firmographic,
+            providers: vec![
+                guard(a.clone(), fast()),
+                guard(b.clone(), fast()),
+                guard(c.clone(), fast()),
+                guard(d.clone(), fast()),
+            ],
+            min_fields: 3,
+        };
+        let r = chain.run(&target()).await;
+        let f = r.findings.firmographics.unwrap();
+        // The first answer wins a field; later ones fill only gaps.
+        assert_eq!(f.employee_count, Some(40));
+        assert_eq!(f.founded_year, Some(1970));
+        assert_eq!(f.industry.as_deref(), Some("Stamping"));
+        assert_eq!(r.answered_by, ["a", "c"]);
+        assert_eq!((a.calls(), b.calls(), c.calls(), d.calls()), (1, 1, 1, 0));
+        assert!(matches!(&r.attempts[1].outcome, Outcome::Error(e) if e.contains("503")));
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_answers_enough_ends_the_chain() {
+        let tech = |vendor: &str, category: &str| Technology {
+            vendor: vendor.into(),
+            product: None,
+            category: category.into(),
+            evidence_kind: "api".into(),
+            evidence: String::new(),
+            source_url: None,
+            confidence: 0.9,
+        };
+        let a = Fake::new(
+            "a",
+            vec![Ok(Findings {
+                technologies: vec![tech("SAP", "erp"), tech("HubSpot", "crm")],
+                ..Default::default()
+            })],
+        );
+        let b = Fake::new("b", vec![Err(ProviderError::NotFound)]);
+        let chain = Chain {
+            kind: Kind::Techstack,
+            providers: vec![guard(a.clone(), fast()), guard(b.clone(), fast())],
+            min_fields: 2,
+        };
+        let r = chain.run(&target()).await;
+        assert_eq!(r.findings.technologies.len(), 2);
+        assert_eq!(b.calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn retries_honour_retry_after_then_succeed() {
+        let a = Fake::new(
+            "a",
+            vec![
+                Err(ProviderError::RateLimited(Some(Duration::from_millis(120)))),
+                Ok(firmo(Some(5), None, None)),
+            ],
+        );
+        let g = guard(
+            a.clone(),
+            ProviderLimits {
+                retries: 2,
+                ..fast()
+            },
+        );
+        let t = Instant::now();
+        assert!(g.call(Kind::Firmographic, &target()).await.is_ok());
+        assert!(
+            t.elapsed() >= Duration::from_millis(120),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(a.calls(), 2);
+        let u = g.usage();
+        assert_eq!((u.requests, u.errors, u.hits), (2, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn the_breaker_opens_after_consecutive_failures() {
+        let a = Fake::new("a", vec![Err(ProviderError::Transient("down".into()))]);
+        let g = guard(
+            a.clone(),
+            ProviderLimits {
+                breaker_failures: 3,
+                breaker_cooldown_secs: 600.0,
+                ..fast()
+            },
+        );
+        for _ in 0..10 {
+            assert!(g.call(Kind::Firmographic, &target()).await.is_err());
+        }
+        // Three calls reached the provider; the other seven were refused
+        // by the open breaker without a request.
+        assert_eq!(a.calls(), 3);
+        let u = g.usage();
+        assert_eq!((u.requests, u.errors, u.breaker_skips), (3, 3, 7));
+    }
+
+    #[tokio::test]
+    async fn misses_do_not_trip_the_breaker() {
+        let a = Fake::new("a", vec![Err(ProviderError::NotFound)]);
+        let g = guard(
+            a.clone(),
+            ProviderLimits {
+                breaker_failures: 2,
+                ..fast()
+            },
+        );
+        for _ in 0..5 {
+            assert_eq!(
+                g.call(Kind::Firmographic, &target()).await,
+                Err(ProviderError::NotFound)
+            );
+        }
+        assert_eq!((a.calls(), g.usage().misses), (5, 5));
+    }
+
+    #[tokio::test]
+    async fn a_refused_key_disables_the_provider_for_the_run() {
+        let a = Fake::new("a", vec![Err(ProviderError::Unauthorized(401))]);
+        let g = guard(a.clone(), fast());
+        for _ in 0..4 {
+            assert!(g.call(Kind::Contacts, &target()).await.is_err());
+        }
+        assert_eq!(a.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_daily_cap_counts_earlier_use() {
+        let a = Fake::new("a", vec![Ok(firmo(Some(5), None, None))]);
+        let limits = ProviderLimits {
+            daily_cap: Some(10),
+            ..fast()
+        };
+        // Eight requests were sent earlier today: two are left.
+        let g = Arc::new(Guarded::new(a.clone(), limits, 8));
+        let mut ok = 0;
+        for _ in 0..5 {
+            ok += usize::from(g.call(Kind::Firmographic, &target()).await.is_ok());
+        }
+        assert_eq!((ok, a.calls()), (2, 2));
+        assert_eq!(g.usage().quota_rejections, 3);
+    }
+
+    #[tokio::test]
+    async fn the_rate_limit_spaces_requests() {
+        let a = Fake::new("a", vec![Err(ProviderError::NotFound)]);
+        let g = guard(
+            a.clone(),
+            ProviderLimits {
+                per_second: 20.0,
+                ..fast()
+            },
+        );
+        let t = Instant::now();
+        for _ in 0..5 {
+            let _ = g.call(Kind::Firmographic, &target()).await;
+        }
+        // Four gaps of 50 ms after the first request.
+        assert!(
+            t.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}
