@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Paths};
 use crate::export::{ExportRequest, Format, Profile, What};
-use crate::secrets::{KeySource, Secrets};
+use crate::secrets::Secrets;
 use crate::store::{self, Store};
 
 mod extract;
@@ -148,7 +148,8 @@ pub enum KeysCommand {
         /// Provider name (see `nam keys list`).
         provider: String,
     },
-    /// Show which providers have keys (masked) and where they come from.
+    /// Show each provider's key (masked), the store holding it and whether
+    /// that store survives a reboot.
     List,
     /// Delete a stored key.
     Delete { provider: String },
@@ -376,25 +377,27 @@ fn cmd_keys(cmd: KeysCommand) -> Result<()> {
         KeysCommand::Set { provider } => {
             let key = read_secret(&format!("API key for {provider}: "))?;
             secrets.set(&provider, &key)?;
+            let backend = secrets.backend();
             println!(
-                "stored the {provider} key ({}) in the {}",
+                "stored the {provider} key ({}) in the {}; survives reboot: {}",
                 crate::secrets::mask(&key),
-                secrets.backend().describe()
+                backend.store_name(),
+                backend.persistence().label()
             );
+            if !backend.persistence().survives_reboot() {
+                println!(
+                    "note: set it again after a reboot, or run nam where a Secret Service \
+                     (e.g. gnome-keyring) is unlocked; `nam doctor` says why none was used"
+                );
+            }
         }
         KeysCommand::List => {
-            println!("key store: {}", secrets.backend().describe());
-            for (provider, found) in secrets.list()? {
-                match found {
-                    Some((masked, KeySource::Keyring)) => {
-                        println!("  {provider:<16} {masked}  (keyring)")
-                    }
-                    Some((masked, KeySource::Env(var))) => {
-                        println!("  {provider:<16} {masked}  (env {var})")
-                    }
-                    None => println!("  {provider:<16} -"),
-                }
-            }
+            println!(
+                "key store: {}; survives reboot: {}",
+                secrets.backend().store_name(),
+                secrets.backend().persistence().label()
+            );
+            print!("{}", crate::secrets::render_key_table(&secrets.report()?));
         }
         KeysCommand::Delete { provider } => {
             if secrets.delete(&provider)? {
@@ -489,6 +492,7 @@ fn cmd_doctor(env: &Env) -> Result<()> {
         min_free,
     ));
     print!("{}", report.render_human());
+    print_key_stores(&secrets);
     let blocking = report.blocking();
     if !blocking.is_empty() {
         let names: Vec<&str> = blocking.iter().map(|c| c.name.as_str()).collect();
@@ -501,6 +505,19 @@ fn cmd_doctor(env: &Env) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The doctor's key section: the chosen store, why the others were not
+/// chosen, then the same per-key table as `nam keys list` (masked keys; the
+/// health check above, which jobs store, names providers only).
+fn print_key_stores(secrets: &Secrets) {
+    for line in secrets.store_summary() {
+        println!("key store    {line}");
+    }
+    match secrets.report() {
+        Ok(reports) => print!("{}", crate::secrets::render_key_table(&reports)),
+        Err(e) => println!("key store    cannot list the keys: {e:#}"),
+    }
 }
 
 /// Resolves a possibly relative path against the current directory, for messages.

@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AssociationsFile, Config, Paths};
-use crate::secrets::{Backend, KeySource, Secrets};
+use crate::secrets::{Backend, Secrets};
 use crate::store::{self, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,8 +297,21 @@ fn check_keys(secrets: Option<&Secrets>) -> HealthCheck {
     let Some(secrets) = secrets else {
         return line(name, CheckStatus::Warn, "key store not checked");
     };
-    let store = secrets.backend().describe();
-    let listed = match secrets.list() {
+    let backend = secrets.backend();
+    let mut store = format!(
+        "{}, survives reboot: {}",
+        backend.store_name(),
+        backend.persistence().label()
+    );
+    // Why a lesser store is in use is what a person needs to fix it.
+    for r in secrets.rejected() {
+        store.push_str(&format!(
+            "; {} not chosen: {}",
+            r.backend.store_name(),
+            r.reason
+        ));
+    }
+    let reports = match secrets.report() {
         Ok(l) => l,
         Err(e) => {
             return line(
@@ -309,17 +322,22 @@ fn check_keys(secrets: Option<&Secrets>) -> HealthCheck {
         }
     };
     // Only the provider and the place are named: the (masked) value is dropped
-    // here so no report, log or screen can ever show it.
-    let found: Vec<String> = listed
+    // here because this line is stored with the job, and no report, log or
+    // screen built from it may show it.
+    let found: Vec<String> = reports
         .into_iter()
-        .filter_map(|(provider, found)| {
-            found.map(|(_masked, source)| match source {
-                KeySource::Keyring => format!("{provider} (keyring)"),
-                KeySource::Env(var) => format!("{provider} (env {var})"),
+        .filter_map(|r| {
+            r.found.map(|k| {
+                format!(
+                    "{} ({}, survives reboot: {})",
+                    r.provider,
+                    k.place(),
+                    k.persistence().label()
+                )
             })
         })
         .collect();
-    let status = if secrets.backend() == Backend::EnvOnly {
+    let status = if backend == Backend::EnvOnly {
         CheckStatus::Warn
     } else {
         CheckStatus::Ok
@@ -524,7 +542,12 @@ mod tests {
         let r = run(&p, u64::MAX, Some(&secrets));
         let keys = get(&r, "keys");
         assert_eq!(keys.status, CheckStatus::Ok);
-        assert!(keys.detail.contains("hunter (keyring)"), "{}", keys.detail);
+        assert!(
+            keys.detail
+                .contains("hunter (mock store, survives reboot: no (process memory))"),
+            "{}",
+            keys.detail
+        );
         for out in [r.to_json(), r.render_human()] {
             assert!(out.contains("hunter"));
             assert!(
