@@ -322,7 +322,7 @@ async fn enrich_company(
                     })
                     .collect();
                 // Best leads first; the cap applies across providers.
-                leads.sort_by(|a, b| b.lead_score_adjustment.cmp(&a.lead_score_adjustment));
+                leads.sort_by_key(|l| std::cmp::Reverse(l.lead_score_adjustment));
                 leads.truncate(max_contacts.max(1));
                 rec.contacts = leads;
                 rec.email_pattern = result.findings.email_pattern.clone();

@@ -116,7 +116,7 @@ fn shell(w: &World, c: &Company, title: &str, main: &str) -> String {
 /// The company's email pattern: `{first}.{last}` for most, `{f}{last}`
 /// for about a third.
 pub(crate) fn email_pattern(w: &World, c: &Company) -> &'static str {
-    if names::h(w.seed(), &[0xE3, u64::from(c.id)]) % 3 == 0 {
+    if names::h(w.seed(), &[0xE3, u64::from(c.id)]).is_multiple_of(3) {
         "{f}{last}"
     } else {
         "{first}.{last}"

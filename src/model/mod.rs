@@ -236,6 +236,8 @@ pub struct Company {
     pub postal_code: Option<String>,
     pub country: Option<String>,
     pub employee_count: Option<i64>,
+    /// A band such as `50-99` when the count itself is not known.
+    pub employee_range: Option<String>,
     pub founded_year: Option<i64>,
     pub industry: Option<String>,
     pub quality_score: Option<f64>,

@@ -20,7 +20,8 @@ pub struct CompanyFilter {
 const COMPANY_COLUMNS: &str = "c.id, c.name, c.name_key, c.domain, c.website, c.phone, c.street, c.city, c.state,
      c.postal_code, c.country, c.employee_count, c.founded_year, c.industry, c.quality_score,
      c.quality_grade, c.status, c.provenance, c.updated_at,
-     (SELECT group_concat(DISTINCT m.association_code) FROM association_memberships m WHERE m.company_id = c.id)";
+     (SELECT group_concat(DISTINCT m.association_code) FROM association_memberships m WHERE m.company_id = c.id),
+     c.employee_range";
 
 fn company_from_row(r: &Row<'_>) -> rusqlite::Result<Company> {
     let provenance: String = r.get(17)?;
@@ -42,6 +43,7 @@ fn company_from_row(r: &Row<'_>) -> rusqlite::Result<Company> {
         postal_code: r.get(9)?,
         country: r.get(10)?,
         employee_count: r.get(11)?,
+        employee_range: r.get(20)?,
         founded_year: r.get(12)?,
         industry: r.get(13)?,
         quality_score: r.get(14)?,

@@ -59,7 +59,9 @@ pub struct EnrichmentRecord {
 
 fn provenance_entry(provider: &str, source: Option<&str>, at: &str) -> serde_json::Value {
     serde_json::json!({
-        "source_url": source,
+        // The TUI reads `source_url` as text: an API answer without a
+        // page address gets an empty one.
+        "source_url": source.unwrap_or_default(),
         "extractor": format!("enrich:{provider}"),
         "at": at,
         "confidence": 0.8,

@@ -370,7 +370,7 @@ pub fn contacts(
             },
         ));
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     let mut contacts: Vec<Contact> = out.into_iter().map(|(_, c)| c).take(max).collect();
     // People the site names only through an address.
     for e in &emails {

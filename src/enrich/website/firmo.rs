@@ -191,7 +191,7 @@ pub fn headcounts(text: &str) -> Vec<Headcount> {
             });
         }
     }
-    out.sort_by(|a, b| b.rank.cmp(&a.rank));
+    out.sort_by_key(|h| std::cmp::Reverse(h.rank));
     out
 }
 

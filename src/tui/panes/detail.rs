@@ -82,8 +82,14 @@ impl DetailView {
             ("Country", "country", c.country.clone()),
             (
                 "Employees",
-                "employee_count",
-                c.employee_count.map(|n| n.to_string()),
+                if c.employee_count.is_some() {
+                    "employee_count"
+                } else {
+                    "employee_range"
+                },
+                c.employee_count
+                    .map(|n| n.to_string())
+                    .or_else(|| c.employee_range.clone()),
             ),
             (
                 "Founded",
