@@ -94,6 +94,9 @@ pub struct EnrichReport {
     pub providers: BTreeMap<String, Usage>,
     /// Providers of the chains left out, with why (no key, unknown name).
     pub left_out: Vec<String>,
+    /// Companies whose own site could not be read, and the first reason.
+    pub sites_unreachable: usize,
+    pub first_unreachable: Option<String>,
     pub cancelled: bool,
 }
 
@@ -120,6 +123,12 @@ impl EnrichReport {
             .collect();
         if !paid.is_empty() {
             s.push_str(&format!("; {}", paid.join(", ")));
+        }
+        if let Some(why) = &self.first_unreachable {
+            s.push_str(&format!(
+                "; {} company sites could not be read (e.g. {why})",
+                self.sites_unreachable
+            ));
         }
         s
     }
@@ -264,15 +273,21 @@ async fn enrich_company(
     item: &EnrichmentTarget,
     job_id: Option<i64>,
     max_contacts: usize,
-) -> EnrichmentRecord {
+) -> (EnrichmentRecord, Option<String>) {
     let t = &item.target;
     let mut rec = EnrichmentRecord {
         company_id: t.company_id,
         job_id,
         ..Default::default()
     };
+    let mut unreachable = None;
     for chain in &built.chains {
         let result = chain.run(t).await;
+        for a in &result.attempts {
+            if let super::chain::Outcome::Skipped(why) = &a.outcome {
+                unreachable.get_or_insert_with(|| why.clone());
+            }
+        }
         let fields = result.findings.fields_for(chain.kind);
         let found = !result.answered_by.is_empty();
         match chain.kind {
@@ -337,7 +352,7 @@ async fn enrich_company(
         });
     }
     built.reader.forget(t.company_id);
-    rec
+    (rec, unreachable)
 }
 
 /// Adds what each provider did since the last flush to `provider_usage`.
@@ -419,10 +434,14 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
     let mut flushed = BTreeMap::new();
     let (mut done, mut last_event) = (0usize, Instant::now());
     while let Some(rec) = stream.next().await {
-        let Some(rec) = rec else {
+        let Some((rec, unreachable)) = rec else {
             report.cancelled = true;
             continue;
         };
+        if let Some(why) = unreachable {
+            report.sites_unreachable += 1;
+            report.first_unreachable.get_or_insert(why);
+        }
         done += 1;
         report.enriched += usize::from(rec.kinds.iter().any(|k| k.found));
         for k in rec.kinds.iter().filter(|k| k.found) {
@@ -452,4 +471,87 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
     }
     run.writer.flush().await?;
     Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::model::MemberRecord;
+    use crate::store::Store;
+
+    /// With the guard on (the default for jobs), a company website on
+    /// loopback is refused before any request leaves; the phase completes
+    /// and says why nothing was found.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn company_sites_on_private_addresses_are_refused() {
+        use crate::fixture_site::{FixtureServer, World, WorldConfig};
+        let world = Arc::new(World::new(WorldConfig {
+            members: 5,
+            ..Default::default()
+        }));
+        let server = FixtureServer::start(world, 0).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("e.db")).unwrap();
+        let rec = MemberRecord {
+            association: "PMA".into(),
+            name: "Loopback Labs".into(),
+            website: Some(format!("http://{}/", server.addr())),
+            source_url: "http://pma.example/members".into(),
+            extractor: "generic".into(),
+            confidence: 0.8,
+            ..Default::default()
+        };
+        store.list_for_test(&rec).unwrap();
+        let writer = Writer::start(store);
+        let report = run_enrichment(EnrichRun {
+            writer: writer.clone(),
+            job_id: None,
+            events: EventSender::none(),
+            control: RunControl::new(),
+            crawl_settings: CrawlSettings::default(),
+            crawl: CrawlOptions {
+                politeness: false,
+                public_only: true,
+                ..Default::default()
+            },
+            settings: EnrichSettings::default(),
+            kinds: Kind::ALL.to_vec(),
+            force_full: false,
+            config_dir: None,
+            keys: ApiKeys::default(),
+        })
+        .await
+        .unwrap();
+        assert_eq!((report.companies, report.enriched), (1, 0));
+        assert_eq!(report.sites_unreachable, 1);
+        let why = report.first_unreachable.clone().unwrap();
+        assert!(why.contains("public addresses only"), "{why}");
+        assert!(report.summary().contains("could not be read"));
+        assert!(
+            server.request_log().is_empty(),
+            "nothing reached the server"
+        );
+        // No key set: every paid provider is left out, named.
+        assert!(
+            report
+                .left_out
+                .iter()
+                .any(|l| l.starts_with("clearbit: no API key"))
+        );
+        server.shutdown().await;
+    }
+
+    #[test]
+    fn api_keys_never_show_in_debug() {
+        let keys = ApiKeys::new(HashMap::from([(
+            "hunter".to_string(),
+            "sk_SECRET_1234".to_string(),
+        )]));
+        let shown = format!("{keys:?}");
+        assert!(
+            shown.contains("hunter") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+    }
 }
