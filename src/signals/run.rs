@@ -11,7 +11,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use url::Url;
 
-use super::detect::{Detected, PageInput, detect};
+use super::detect::{Detected, PageInput, detect, names_vendor};
 use super::site::{gather, pages_to_visit};
 use super::vendors::VendorTable;
 use crate::config::CrawlSettings;
@@ -154,21 +154,6 @@ pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
     Ok(report)
 }
 
-fn names_vendor(company: &str, d: &Detected) -> bool {
-    super::detect::names_vendor(company, &d.vendor)
-}
-
-/// One fetched page, decoded (`None`: not an HTML page to read).
-async fn fetch_page(
-    fetcher: &PoliteFetcher,
-    url: &Url,
-) -> Result<Option<(Url, String, Vec<(String, String)>)>> {
-    Ok(fetcher
-        .get_html(url)
-        .await?
-        .map(|p| (p.url, p.html, p.headers)))
-}
-
 /// Reads the home page and the telling pages it links to; a page other than
 /// the home page that fails is skipped, a home page that fails fails the site.
 async fn read_site(
@@ -193,8 +178,8 @@ async fn read_site(
             return scan;
         }
     };
-    let (home_url, home_html, home_headers) = match fetch_page(fetcher, &home).await {
-        Ok(Some(page)) => page,
+    let (home_url, home_html, home_headers) = match fetcher.get_html(&home).await {
+        Ok(Some(page)) => (page.url, page.html, page.headers),
         Ok(None) => {
             scan.error = Some(format!("{home} is not an HTML page"));
             return scan;
@@ -212,8 +197,8 @@ async fn read_site(
     let links = pages_to_visit(&home_url, &home_html, max_pages);
     let mut pages = vec![(home_url, home_html, home_headers)];
     for link in links {
-        if let Ok(Some(page)) = fetch_page(fetcher, &link).await {
-            pages.push(page);
+        if let Ok(Some(page)) = fetcher.get_html(&link).await {
+            pages.push((page.url, page.html, page.headers));
         }
     }
     scan.pages = pages.len();
@@ -224,7 +209,7 @@ async fn read_site(
         let mut found: Vec<(Url, Detected)> = Vec::new();
         for (url, html, headers) in &pages {
             for d in detect(&table, &PageInput { url, html, headers }) {
-                if d.evidence_kind == "text" && names_vendor(&own_name, &d) {
+                if d.evidence_kind == "text" && names_vendor(&own_name, &d.vendor) {
                     continue;
                 }
                 found.push((url.clone(), d));
@@ -275,17 +260,23 @@ mod tests {
             strength: 0.1,
             confidence: 0.5,
         };
-        assert!(names_vendor("Oracle Tool & Die, Inc.", &d("Oracle", None)));
+        assert!(names_vendor(
+            "Oracle Tool & Die, Inc.",
+            &d("Oracle", None).vendor
+        ));
         assert!(names_vendor(
             "Global Shop Solutions Users Group",
-            &d("Global Shop Solutions", None)
+            &d("Global Shop Solutions", None).vendor
         ));
         assert!(!names_vendor(
             "Kinetic Gear Co",
-            &d("Epicor", Some("Kinetic"))
+            &d("Epicor", Some("Kinetic")).vendor
         ));
-        assert!(!names_vendor("Oracleton Forge", &d("Oracle", None)));
-        assert!(!names_vendor("Acme Stamping", &d("SAP", Some("S/4HANA"))));
+        assert!(!names_vendor("Oracleton Forge", &d("Oracle", None).vendor));
+        assert!(!names_vendor(
+            "Acme Stamping",
+            &d("SAP", Some("S/4HANA")).vendor
+        ));
     }
 
     /// With the guard on (the default for jobs), a website on loopback is

@@ -151,9 +151,9 @@ struct Person {
     url: String,
 }
 
-fn people_on(page: &SitePage, titles: &TitleTable) -> Vec<Person> {
-    let doc = Html::parse_document(&page.html);
-    let lines: Vec<String> = visible_text(&doc)
+/// People named in a page's visible text.
+fn people_on(url: &str, text: &str, titles: &TitleTable) -> Vec<Person> {
+    let lines: Vec<String> = text
         .split('\n')
         .map(clean_text)
         .filter(|l| !l.is_empty())
@@ -165,7 +165,7 @@ fn people_on(page: &SitePage, titles: &TitleTable) -> Vec<Person> {
             out.push(Person {
                 name,
                 title: title.trim().to_string(),
-                url: page.url.to_string(),
+                url: url.to_string(),
             });
         }
     };
@@ -200,30 +200,27 @@ fn people_on(page: &SitePage, titles: &TitleTable) -> Vec<Person> {
     out
 }
 
-/// Every address the pages publish (mailto links and text), lower-cased,
-/// on the company's own domain when it is known.
-fn emails_on(pages: &[SitePage], domain: Option<&str>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for page in pages {
-        let doc = Html::parse_document(&page.html);
-        for a in doc.select(&MAILTO) {
-            if let Some(href) = a.value().attr("href") {
-                let addr = href[7..].split('?').next().unwrap_or_default();
-                out.insert(addr.trim().to_lowercase());
-            }
-        }
-        for m in EMAIL.find_iter(&visible_text(&doc)) {
-            out.insert(m.as_str().to_lowercase());
+/// Adds the addresses a page publishes (mailto links and text),
+/// lower-cased, to `out`.
+fn emails_on(doc: &Html, text: &str, out: &mut BTreeSet<String>) {
+    for a in doc.select(&MAILTO) {
+        if let Some(href) = a.value().attr("href") {
+            let addr = href[7..].split('?').next().unwrap_or_default();
+            out.insert(addr.trim().to_lowercase());
         }
     }
-    out.retain(|e| {
-        email_address::EmailAddress::is_valid(e)
-            && domain.is_none_or(|d| {
-                let host = e.rsplit('@').next().unwrap_or_default();
-                host == d || host.ends_with(&format!(".{d}"))
-            })
-    });
-    out
+    for m in EMAIL.find_iter(text) {
+        out.insert(m.as_str().to_lowercase());
+    }
+}
+
+/// Whether an address is valid and on the company's own domain (when known).
+fn own_address(email: &str, domain: Option<&str>) -> bool {
+    email_address::EmailAddress::is_valid(email)
+        && domain.is_none_or(|d| {
+            let host = email.rsplit('@').next().unwrap_or_default();
+            host == d || host.ends_with(&format!(".{d}"))
+        })
 }
 
 /// Email patterns nam recognises, as written in `Findings::email_pattern`.
@@ -305,17 +302,25 @@ pub fn contacts(
     max: usize,
 ) -> (Vec<Contact>, Option<String>) {
     let mut people: Vec<Person> = Vec::new();
-    for page in pages
-        .iter()
-        .filter(|p| matches!(p.role, PageRole::Team | PageRole::About | PageRole::Contact))
-    {
-        for p in people_on(page, titles) {
-            if !people.iter().any(|q| q.name == p.name) {
-                people.push(p);
+    let mut emails = BTreeSet::new();
+    // Each page parsed once: its addresses, and on team, about and contact
+    // pages its people.
+    for page in pages {
+        let doc = Html::parse_document(&page.html);
+        let text = visible_text(&doc);
+        emails_on(&doc, &text, &mut emails);
+        if matches!(
+            page.role,
+            PageRole::Team | PageRole::About | PageRole::Contact
+        ) {
+            for p in people_on(page.url.as_str(), &text, titles) {
+                if !people.iter().any(|q| q.name == p.name) {
+                    people.push(p);
+                }
             }
         }
     }
-    let emails = emails_on(pages, domain);
+    emails.retain(|e| own_address(e, domain));
     let email_domain = domain.map(str::to_string).or_else(|| {
         emails
             .iter()

@@ -131,9 +131,9 @@ pub fn headcounts(text: &str) -> Vec<Headcount> {
         let Some(lo) = c.get(1).and_then(|m| number(m.as_str())) else {
             continue;
         };
-        let range = match (c.get(2).and_then(|m| number(m.as_str())), c.get(3)) {
-            (Some(hi), _) if hi > lo => format!("{lo}-{hi}"),
-            (_, Some(_)) => band_of(lo),
+        // "50-99" as given; "120" and "1,000+" by their band.
+        let range = match c.get(2).and_then(|m| number(m.as_str())) {
+            Some(hi) if hi > lo => format!("{lo}-{hi}"),
             _ => band_of(lo),
         };
         let exact = (c.get(2).is_none() && c.get(3).is_none()).then_some(lo);
