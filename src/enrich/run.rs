@@ -78,6 +78,10 @@ pub struct EnrichRun {
     /// Where `vendors.toml` and `target_titles.toml` overrides may be.
     pub config_dir: Option<PathBuf>,
     pub keys: ApiKeys,
+    /// Enrich only these companies (a domain-list or prospecting run's own).
+    pub only: Option<Vec<i64>>,
+    /// Announce each company as a lead: `lead_enrichment_start` and `_end`.
+    pub lead_events: bool,
 }
 
 /// What the phase did.
@@ -398,6 +402,13 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
         })
         .await
         .context("listing companies to enrich")?;
+    let targets = match &run.only {
+        Some(ids) => targets
+            .into_iter()
+            .filter(|t| ids.contains(&t.target.company_id))
+            .collect(),
+        None => targets,
+    };
     let built = Arc::new(build(&run, &used_today)?);
     let mut report = EnrichReport {
         companies: targets.len(),
@@ -420,14 +431,39 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
     };
     let max_contacts = run.settings.max_contacts;
     let control = run.control.clone();
+    let (lead_events, events) = (run.lead_events, run.events.clone());
     let mut stream = futures::stream::iter(targets)
         .map(|item| {
             let (built, control) = (built.clone(), control.clone());
+            let announce = lead_events.then(|| events.clone());
             async move {
                 if !control.proceed().await {
                     return None;
                 }
-                Some(enrich_company(&built, &item, job_id, max_contacts).await)
+                if let Some(ev) = &announce {
+                    ev.emit(PipelineEvent::LeadEnrichmentStart {
+                        job_id: job_id.unwrap_or(0),
+                        company_id: item.target.company_id,
+                        domain: item.target.domain.clone(),
+                    });
+                }
+                let out = enrich_company(&built, &item, job_id, max_contacts).await;
+                if let Some(ev) = &announce {
+                    ev.emit(PipelineEvent::LeadEnrichmentEnd {
+                        job_id: job_id.unwrap_or(0),
+                        company_id: item.target.company_id,
+                        found: out
+                            .0
+                            .kinds
+                            .iter()
+                            .filter(|k| k.found)
+                            .map(|k| k.kind.to_string())
+                            .collect(),
+                        contacts: out.0.contacts.len(),
+                        error: out.1.clone(),
+                    });
+                }
+                Some(out)
             }
         })
         .buffer_unordered(run.settings.concurrent_sites.max(1));
@@ -520,6 +556,8 @@ mod tests {
             force_full: false,
             config_dir: None,
             keys: ApiKeys::default(),
+            only: None,
+            lead_events: false,
         })
         .await
         .unwrap();

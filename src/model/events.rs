@@ -85,6 +85,47 @@ pub enum PipelineEvent {
         status: JobStatus,
         error: Option<String>,
     },
+    /// A domain or search result became a company to analyse.
+    LeadGenerated {
+        job_id: i64,
+        company_id: i64,
+        domain: String,
+        name: String,
+        /// `list:<file>` or `search:<provider>`.
+        source: String,
+        /// The search query that found it (prospecting).
+        query: Option<String>,
+    },
+    LeadEnrichmentStart {
+        job_id: i64,
+        company_id: i64,
+        domain: Option<String>,
+    },
+    LeadEnrichmentEnd {
+        job_id: i64,
+        company_id: i64,
+        /// Kinds with findings: firmographic, techstack, contacts.
+        found: Vec<String>,
+        contacts: usize,
+        /// Why the site could not be read, when it could not.
+        error: Option<String>,
+    },
+    /// A sentence on where a domain-list or prospecting run stands.
+    StatusUpdate {
+        job_id: i64,
+        message: String,
+    },
+    /// The pipeline's last word before `job_finished` when it ended well.
+    PipelineEnd {
+        job_id: i64,
+        status: JobStatus,
+        summary: String,
+    },
+    /// The pipeline's last word before `job_finished` when it failed.
+    PipelineError {
+        job_id: i64,
+        error: String,
+    },
 }
 
 impl PipelineEvent {
@@ -105,6 +146,9 @@ impl PipelineEvent {
                 | PipelineEvent::PageFetched { .. }
                 | PipelineEvent::Warning { .. }
                 | PipelineEvent::DeadLetter { .. }
+                | PipelineEvent::LeadGenerated { .. }
+                | PipelineEvent::LeadEnrichmentStart { .. }
+                | PipelineEvent::LeadEnrichmentEnd { .. }
         )
     }
 }

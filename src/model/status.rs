@@ -124,6 +124,10 @@ text_enum! {
         Resolve => "resolve",
         Graph => "graph",
         Export => "export",
+        /// A list of company domains: read each site, analyse, score, export.
+        Domains => "domains",
+        /// From an ICP profile: search, qualify the sites found, rank.
+        Prospect => "prospect",
     }
 }
 

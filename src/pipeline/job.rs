@@ -473,6 +473,8 @@ impl Job<'_> {
             force_full: self.params.force_full,
             config_dir: self.config_dir(),
             keys,
+            only: None,
+            lead_events: false,
         };
         let report = crate::enrich::run_enrichment(run)
             .await

@@ -93,6 +93,11 @@ pub fn phases_of(mode: JobMode) -> &'static [Phase] {
         JobMode::Resolve => &[Init, Validation, Resolution],
         JobMode::Graph => &[Init, Graph],
         JobMode::Export => &[Init, Export],
+        // DISCOVERY reads the listed (or searched-for) sites; GRAPH ends
+        // with the ICP scores.
+        JobMode::Domains | JobMode::Prospect => &[
+            Init, Discovery, Enrichment, Validation, Resolution, Graph, Export,
+        ],
     }
 }
 

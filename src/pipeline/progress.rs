@@ -147,6 +147,20 @@ pub fn sentence(ev: &PipelineEvent, has_bar: bool) -> Option<String> {
             Some(e) => format!("job {job_id} {status}: {e}"),
             None => format!("job {job_id} {status}"),
         },
+        PipelineEvent::LeadGenerated {
+            domain,
+            name,
+            query,
+            ..
+        } => match query {
+            Some(q) => format!("lead: {name} ({domain}) from search {q:?}"),
+            None => format!("lead: {name} ({domain})"),
+        },
+        PipelineEvent::LeadEnrichmentStart { .. } => return None,
+        PipelineEvent::LeadEnrichmentEnd { .. } => return None,
+        PipelineEvent::StatusUpdate { message, .. } => message.clone(),
+        PipelineEvent::PipelineEnd { .. } => return None,
+        PipelineEvent::PipelineError { error, .. } => format!("pipeline error: {error}"),
     })
 }
 

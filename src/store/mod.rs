@@ -92,6 +92,10 @@ pub(crate) const MIGRATION_SQL: &[(&str, &str)] = &[
         "0010_enrichment.sql",
         include_str!("../../schema/0010_enrichment.sql"),
     ),
+    (
+        "0011_prospecting.sql",
+        include_str!("../../schema/0011_prospecting.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
