@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod prospect;
 pub mod quality;
 pub mod resolve;
 pub mod search;

@@ -81,12 +81,46 @@ pub struct RunArgs {
     /// (comma-separated for several).
     #[arg(long, value_name = "KIND", default_value = "all", value_parser = parse_enrichment)]
     pub enrichment: EnrichmentKinds,
+    /// Read the companies of a domain list instead of crawling directories:
+    /// one domain or URL per line, or a CSV with a domain/website column.
+    /// Runs mode `domains`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["associations", "seed_urls", "associations_file", "prospect"])]
+    pub domains: Option<PathBuf>,
+    /// Prospect for the ICP profile NAME: search the web for fitting
+    /// companies (with a search key set), read and score the sites found,
+    /// rank. Runs mode `prospect`.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["associations", "seed_urls", "associations_file"])]
+    pub prospect: Option<String>,
+    /// Extra search term for `--prospect` (repeatable).
+    #[arg(long = "search-term", value_name = "TEXT", requires = "prospect")]
+    pub search_terms: Vec<String>,
+    /// The ICP profile to score companies against (default: the config's
+    /// `[icp] profile`).
+    #[arg(long, value_name = "NAME", conflicts_with = "prospect")]
+    pub profile: Option<String>,
+    /// Show job ID: its phases and how many of its companies still lack
+    /// research, contacts and scores; then exit.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["resume", "domains", "prospect", "dry_run"])]
+    pub status: Option<i64>,
     /// Skip rate limits and Crawl-delay (robots.txt is still honoured). For tests.
     #[arg(long, hide = true)]
     pub no_politeness: bool,
     /// How progress is shown.
     #[arg(long, value_enum, default_value_t = EventFormat::Human)]
     pub events: EventFormat,
+}
+
+impl RunArgs {
+    /// The mode the flags ask for: `--domains` and `--prospect` pick theirs.
+    pub fn effective_mode(&self) -> JobMode {
+        if self.domains.is_some() {
+            JobMode::Domains
+        } else if self.prospect.is_some() {
+            JobMode::Prospect
+        } else {
+            self.mode
+        }
+    }
 }
 
 /// The kinds `--enrichment` names (empty: all).
@@ -295,7 +329,30 @@ fn params_from_args(env: &Env, args: &RunArgs) -> Result<JobParams> {
         crate::normalize::urls::normalize(s)
             .map_err(|e| anyhow::anyhow!("--seed-url {s:?}: {e}"))?;
     }
-    let crawls = args.mode == JobMode::Full;
+    let mode = args.effective_mode();
+    if matches!(mode, JobMode::Domains) && args.domains.is_none() {
+        bail!("mode domains needs the list: --domains FILE");
+    }
+    if matches!(mode, JobMode::Prospect) && args.prospect.is_none() {
+        bail!("mode prospect needs an ICP profile: --prospect NAME");
+    }
+    let domains_file = match &args.domains {
+        Some(f) => {
+            // Read now: a missing or empty list fails before a job exists.
+            let list = crate::prospect::read_list(f)?;
+            for p in list.problems() {
+                eprintln!("{}: {p} (skipped)", f.display());
+            }
+            Some(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        }
+        None => None,
+    };
+    let associations = if domains_file.is_some() || args.prospect.is_some() {
+        Vec::new()
+    } else {
+        associations
+    };
+    let crawls = mode == JobMode::Full;
     if crawls && associations.is_empty() && args.seed_urls.is_empty() {
         bail!("nothing to crawl: no association matched and no --seed-url given");
     }
@@ -312,11 +369,17 @@ fn params_from_args(env: &Env, args: &RunArgs) -> Result<JobParams> {
         resolve: args.resolve.clone(),
         allow_private_sites: args.allow_private_sites,
         enrichment: args.enrichment.0.clone(),
+        domains_file,
+        profile: args.prospect.clone().or_else(|| args.profile.clone()),
+        search_terms: args.search_terms.clone(),
         ..Default::default()
     })
 }
 
 pub async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
+    if let Some(id) = args.status {
+        return show_job(env, id);
+    }
     let cfg = env.config()?;
     let params = match args.resume {
         Some(_) => JobParams::default(), // the job's own are used
@@ -325,7 +388,7 @@ pub async fn cmd_run(env: &Env, args: &RunArgs) -> Result<()> {
     let req = RunRequest {
         db: env.paths.db.clone(),
         kind: "run".into(),
-        mode: args.mode,
+        mode: args.effective_mode(),
         params,
         dry_run: args.dry_run,
         resume: args.resume,
@@ -434,6 +497,9 @@ fn show_job(env: &Env, id: i64) -> Result<()> {
                 .unwrap_or_default()
         );
     }
+    let profile = JobParams::from_json(&j.params).ok().and_then(|p| p.profile); // XXX icp default
+    let gaps = store.run_gaps(id, profile.as_deref())?;
+    println!("  gaps: {}", gaps.summary());
     if j.status.resumable() {
         println!("continue it with `nam run --resume {id}`");
     }

@@ -97,6 +97,69 @@ impl PoliteFetcher {
         s
     }
 
+    /// Whether anything answers at `origin`: one GET of its robots.txt
+    /// (redirects followed, at most 5 hops, each checked by the
+    /// public-address guard). On an answer, the robots.txt read becomes the
+    /// policy of the domain's session, so the pages read next neither ask
+    /// for it again nor take it from an origin that did not answer. Returns
+    /// the origin that answered (after redirects, e.g. `http://www.d/`).
+    pub async fn probe(&self, origin: &Url) -> Result<Url> {
+        let mut current = origin.join("/robots.txt")?;
+        let ua = self.cfg.user_agent.clone();
+        for _ in 0..5 {
+            if self.public_only {
+                super::guard::check_resolved(&current, self.resolve.as_ref())
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+            }
+            let r = match self.fetcher.get(&current, None, None).await {
+                Ok(r) => r,
+                Err(e) => bail!("{}: {e}", origin_of(&current)),
+            };
+            if (300..400).contains(&r.status) {
+                match r.location.as_deref().and_then(|l| current.join(l).ok()) {
+                    Some(next) => {
+                        current = next;
+                        continue;
+                    }
+                    None => bail!("{current} redirects nowhere (HTTP {})", r.status),
+                }
+            }
+            let policy = match r.status {
+                200..=299 => RobotsPolicy::parse(&ua, &r.bytes),
+                400..=499 if r.status != 429 => RobotsPolicy::unavailable(&ua, r.status),
+                s => RobotsPolicy::unreachable(&ua, &format!("HTTP {s}")),
+            };
+            let answered = origin_of(&current);
+            self.adopt_session(&answered, policy).await;
+            return Ok(answered);
+        }
+        bail!("{origin} redirects more than 5 times")
+    }
+
+    /// Starts the session of `url`'s domain with a robots.txt policy already read.
+    async fn adopt_session(&self, url: &Url, policy: RobotsPolicy) {
+        let domain = urlnorm::domain_of(url);
+        let session = DomainSession::new(
+            SessionStart {
+                domain: domain.clone(),
+                entry: url.clone(),
+                rate: self.settings.default_rate,
+                policy,
+                requests: 1,
+                budget: Budget::default(),
+            },
+            self.cfg.clone(),
+            self.fetcher.clone(),
+            None,
+            Arc::new(Counters::default()),
+        );
+        self.sessions
+            .lock()
+            .await
+            .insert(domain, Arc::new(Mutex::new(session)));
+    }
+
     /// Runs `f` on the robots.txt policy of `url`'s host (read politely,
     /// once per domain).
     pub async fn with_robots<R>(&self, url: &Url, f: impl FnOnce(&RobotsPolicy) -> R) -> R {
@@ -158,4 +221,13 @@ impl PoliteFetcher {
             headers: resp.headers,
         }))
     }
+}
+
+/// `scheme://host[:port]/` of a URL.
+fn origin_of(u: &Url) -> Url {
+    let mut o = u.clone();
+    o.set_path("/");
+    o.set_query(None);
+    o.set_fragment(None);
+    o
 }

@@ -82,6 +82,8 @@ pub enum What {
     /// Source records (association listings and imported rows) only, each
     /// with its external id and the canonical company it resolved to.
     Memberships,
+    /// Contacts as leads: persona, lead score, email source, ICP fit.
+    Leads,
 }
 
 impl What {
@@ -319,6 +321,7 @@ pub fn export_with(
         ),
         (What::Signals, ExportSource::Signals, "signals"),
         (What::Memberships, ExportSource::Memberships, "memberships"),
+        (What::Leads, ExportSource::Leads, "leads"),
     ];
     for (what, source, stem) in plain {
         if req.what.includes(what) {

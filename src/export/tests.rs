@@ -185,6 +185,7 @@ fn full_export_writes_every_table_in_both_formats_with_types() {
         "event-participants",
         "signals",
         "memberships",
+        "leads",
     ] {
         for ext in ["csv", "parquet"] {
             want.insert(format!("{stem}-20261202T154200Z.{ext}"));

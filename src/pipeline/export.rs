@@ -50,34 +50,53 @@ pub struct ExportRun<'a> {
     pub events: &'a EventSender,
     pub settings: &'a ExportSettings,
     pub db: &'a Path,
+    /// A domain-list or prospecting run's companies: only they are
+    /// written, as a companies file and a leads file.
+    pub scope: Option<Vec<i64>>,
 }
 
 /// Runs the phase: writes the files, one progress event per file, and
 /// records the export.
 pub fn run_export(run: &ExportRun<'_>) -> Result<ExportReport> {
     let out_dir = export_dir(run.settings, run.db);
-    let req = ExportRequest {
+    let mut req = ExportRequest {
         formats: run.settings.formats.clone(),
         what: What::All,
         profile: run.settings.profile,
+        stamp: Some(crate::export::stamp_now()),
         ..ExportRequest::new(&out_dir)
     };
+    let whats = match &run.scope {
+        Some(ids) => {
+            req.filter.company_ids = Some(ids.clone());
+            vec![What::Companies, What::Leads]
+        }
+        None => vec![What::All],
+    };
     let mut done = 0;
-    let summary = crate::export::export_with(run.reader, &req, &mut |f| {
-        done += 1;
-        run.events.emit(PipelineEvent::Progress {
-            job_id: run.job_id,
-            phase: Phase::Export,
-            done,
-            total: None,
-            message: Some(format!("{} rows  {}", f.rows, f.path.display())),
-        });
-    })?;
+    let mut summary = crate::export::ExportSummary::default();
+    for what in whats {
+        req.what = what;
+        let part = crate::export::export_with(run.reader, &req, &mut |f| {
+            done += 1;
+            run.events.emit(PipelineEvent::Progress {
+                job_id: run.job_id,
+                phase: Phase::Export,
+                done,
+                total: None,
+                message: Some(format!("{} rows  {}", f.rows, f.path.display())),
+            });
+        })?;
+        summary.files.extend(part.files);
+    }
     let rows = summary.rows();
     let record = NewExportRun {
         view: format!("job {}", run.job_id),
         profile: req.profile.name().to_owned(),
-        filters: String::new(),
+        filters: match &run.scope {
+            Some(ids) => format!("the job's {} companies", ids.len()),
+            None => String::new(),
+        },
         rows: i64::try_from(rows)?,
         files: summary
             .files

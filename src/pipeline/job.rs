@@ -185,6 +185,23 @@ pub async fn run(
             Ok((s.company_count()?, s.membership_count()?))
         });
     }
+    events.emit(match &error {
+        Some(e) => PipelineEvent::PipelineError {
+            job_id: id,
+            error: e.clone(),
+        },
+        None => PipelineEvent::PipelineEnd {
+            job_id: id,
+            status,
+            summary: job
+                .summary
+                .phases
+                .iter()
+                .map(|p| format!("{}: {}", p.phase, p.summary))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+    });
     events.emit(PipelineEvent::JobFinished {
         job_id: id,
         status,
@@ -265,6 +282,7 @@ impl Job<'_> {
             }
             match phase {
                 Phase::Init => self.init().await?,
+                Phase::Discovery if self.reads_targets() => self.intake().await?,
                 Phase::Gatekeeper | Phase::Discovery | Phase::Classification if !crawled => {
                     crawled = true;
                     self.crawl().await?;
@@ -419,6 +437,140 @@ impl Job<'_> {
         self.end(Phase::Monitor, summary, stats).await
     }
 
+    /// Whether this job reads a list of domains (its own, or a search's)
+    /// instead of crawling directories.
+    fn reads_targets(&self) -> bool {
+        matches!(self.mode, JobMode::Domains | JobMode::Prospect)
+    }
+
+    /// The companies a domain-list or prospecting job covers (`None`: the
+    /// whole store).
+    async fn scope(&self) -> Result<Option<Vec<i64>>> {
+        if !self.reads_targets() {
+            return Ok(None);
+        }
+        let id = self.id;
+        self.writer.flush().await?;
+        Ok(Some(self.writer.call(move |s| s.job_companies(id)).await?))
+    }
+
+    /// DISCOVERY of a domain-list or prospecting job: the domains to read
+    /// (from the list file, or from a web search for the ICP profile)
+    /// added to the job once, then every pending one read.
+    async fn intake(&mut self) -> Result<()> {
+        self.begin(Phase::Discovery).await?;
+        let id = self.id;
+        let has_targets = self
+            .writer
+            .call(move |s| Ok(!s.job_targets(id)?.is_empty()))
+            .await?;
+        let mut stats = serde_json::Map::new();
+        let mut queries = std::collections::HashMap::new();
+        let mut given = std::collections::HashMap::new();
+        if !has_targets {
+            match self.mode {
+                JobMode::Domains => {
+                    let listed = self.add_list_targets().await?;
+                    for d in &listed.domains {
+                        if let Some(u) = &d.url {
+                            given.insert(d.domain.clone(), u.clone());
+                        }
+                    }
+                    stats.insert("list".into(), serde_json::to_value(&listed)?);
+                }
+                _ => {
+                    let found = self.search_targets().await?;
+                    queries = found.queries_of.clone();
+                    stats.insert("search".into(), serde_json::to_value(&found)?);
+                }
+            }
+        }
+        let fetcher = std::sync::Arc::new(crate::crawl::PoliteFetcher::with_options(
+            &self.crawl_settings(),
+            &crate::crawl::CrawlOptions {
+                public_only: !self.private_sites_allowed(),
+                ..self.params.crawl_options()?
+            },
+        )?);
+        let run = crate::prospect::IntakeRun {
+            writer: self.writer.clone(),
+            job_id: id,
+            events: self.events.clone(),
+            control: self.control.clone(),
+            fetcher,
+            concurrency: self.cfg.signals.concurrent_sites,
+            queries,
+            given,
+        };
+        let report = crate::prospect::run_intake(run)
+            .await
+            .context("reading the sites")?;
+        if !report.cancelled {
+            stats.insert("intake".into(), serde_json::to_value(&report)?);
+            self.end(Phase::Discovery, report.summary(), stats.into())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A prospecting job's targets: the sites a web search finds for its
+    /// ICP profile.
+    async fn search_targets(&mut self) -> Result<crate::prospect::search::SearchFound> {
+        anyhow::bail!("prospecting is not wired yet")
+    }
+
+    /// The list file's domains added to the job; bad lines reported.
+    async fn add_list_targets(&mut self) -> Result<crate::prospect::DomainList> {
+        let Some(path) = self.params.domains_file.clone() else {
+            anyhow::bail!("a domain-list run needs its list file (--domains FILE)");
+        };
+        let list = crate::prospect::read_list(&path)?;
+        let problems: Vec<String> = list.problems().map(ToString::to_string).collect();
+        let mut msg = format!(
+            "{} domains to read from {}",
+            list.domains.len(),
+            path.display()
+        );
+        if !problems.is_empty() {
+            msg.push_str(&format!("; {} lines skipped", problems.len()));
+        }
+        self.events.emit(PipelineEvent::StatusUpdate {
+            job_id: self.id,
+            message: msg,
+        });
+        for p in problems {
+            self.events.emit(PipelineEvent::Warning {
+                job_id: Some(self.id),
+                message: format!("{}: {p}", path.display()),
+            });
+        }
+        let source = format!(
+            "list:{}",
+            path.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let targets: Vec<crate::store::NewTarget> = list
+            .domains
+            .iter()
+            .map(|d| crate::store::NewTarget {
+                domain: d.domain.clone(),
+                input: d.input.clone(),
+                source: source.clone(),
+                line: Some(d.line),
+            })
+            .collect();
+        let (id, retry, force) = (
+            self.id,
+            self.params.retry_dead_letters,
+            self.params.force_full,
+        );
+        self.writer
+            .call(move |s| s.add_targets(id, &targets, retry, force))
+            .await?;
+        Ok(list)
+    }
+
     /// Whether company-site reads may reach private addresses: asked for,
     /// or a demo (its world is on loopback by construction).
     fn private_sites_allowed(&self) -> bool {
@@ -473,8 +625,8 @@ impl Job<'_> {
             force_full: self.params.force_full,
             config_dir: self.config_dir(),
             keys,
-            only: None,
-            lead_events: false,
+            only: self.scope().await?,
+            lead_events: self.reads_targets(),
         };
         let report = crate::enrich::run_enrichment(run)
             .await
@@ -505,6 +657,7 @@ impl Job<'_> {
             config_dir: self.config_dir(),
             max_pages: self.cfg.signals.max_pages_per_site,
             concurrency: self.cfg.signals.concurrent_sites,
+            only: self.scope().await?,
         };
         let report = crate::signals::run_graph(run).await.context("graph")?;
         if !report.cancelled {
@@ -643,6 +796,7 @@ impl Job<'_> {
     async fn export(&mut self) -> Result<()> {
         let settings = self.cfg.export.clone();
         let db = self.db.to_path_buf();
+        let scope = self.scope().await?;
         let report = self
             .blocking_phase(Phase::Export, move |c| {
                 super::export::run_export(&super::export::ExportRun {
@@ -652,6 +806,7 @@ impl Job<'_> {
                     events: &c.events,
                     settings: &settings,
                     db: &db,
+                    scope,
                 })
             })
             .await?;

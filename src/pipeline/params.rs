@@ -35,6 +35,13 @@ pub struct JobParams {
     pub allow_private_sites: bool,
     /// The enrichment kinds to run (empty: all of them).
     pub enrichment: Vec<crate::enrich::Kind>,
+    /// A domain-list run's list file.
+    pub domains_file: Option<std::path::PathBuf>,
+    /// The ICP profile companies are scored against (default: the
+    /// config's `[icp] profile`); a prospecting run's profile.
+    pub profile: Option<String>,
+    /// Extra search terms of a prospecting run.
+    pub search_terms: Vec<String>,
 }
 
 impl Default for JobParams {
@@ -51,6 +58,9 @@ impl Default for JobParams {
             demo: None,
             allow_private_sites: false,
             enrichment: Vec::new(),
+            domains_file: None,
+            profile: None,
+            search_terms: Vec::new(),
         }
     }
 }

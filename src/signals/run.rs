@@ -37,6 +37,8 @@ pub struct GraphRun {
     pub config_dir: Option<PathBuf>,
     pub max_pages: usize,
     pub concurrency: usize,
+    /// Read only these companies' sites (a domain-list or prospecting run's).
+    pub only: Option<Vec<i64>>,
 }
 
 /// What the phase did.
@@ -87,6 +89,13 @@ pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
         .call(move |s| s.site_scan_targets(job_id, force))
         .await
         .context("listing company sites to read")?;
+    let targets = match &run.only {
+        Some(ids) => targets
+            .into_iter()
+            .filter(|t| ids.contains(&t.company_id))
+            .collect(),
+        None => targets,
+    };
     let fetcher = Arc::new(PoliteFetcher::with_options(&run.settings, &run.crawl)?);
     let mut report = GraphReport {
         companies: targets.len(),
@@ -319,6 +328,7 @@ mod tests {
             config_dir: None,
             max_pages: 3,
             concurrency: 1,
+            only: None,
         })
         .await
         .unwrap();
@@ -388,6 +398,7 @@ mod tests {
             config_dir: None,
             max_pages: 3,
             concurrency: 2,
+            only: None,
         })
         .await
         .unwrap();

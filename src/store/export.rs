@@ -61,6 +61,8 @@ pub enum ExportSource {
     Signals,
     /// Source records (listings, imported rows) with their external id.
     Memberships,
+    /// Contacts as leads, with persona, lead score and ICP fit.
+    Leads,
 }
 
 /// Which companies (and the rows tied to them) an export covers. Empty
@@ -83,6 +85,8 @@ pub struct ExportFilter {
     /// Has a signal for none of these.
     pub not_technologies: Vec<String>,
     pub has_contacts: Option<bool>,
+    /// Only these companies (a domain-list or prospecting run's own).
+    pub company_ids: Option<Vec<i64>>,
 }
 
 impl ExportFilter {
@@ -97,7 +101,8 @@ impl ExportFilter {
 /// per row.
 macro_rules! export_filters_sql {
     () => {
-        " AND (:grades IS NULL
+        " AND (:ids IS NULL OR c.id IN (SELECT value FROM json_each(:ids)))
+          AND (:grades IS NULL
                OR ifnull(c.quality_grade, '') IN (SELECT value FROM json_each(:grades)))
           AND (:states IS NULL
                OR upper(c.state) IN (SELECT value FROM json_each(:states)))
@@ -148,7 +153,15 @@ const COMPANIES_SQL: &str = concat!(
     "SELECT c.id, c.name, c.domain, c.website, c.phone, c.street, c.city, c.state,
             c.postal_code, c.country, NULL, NULL,
             c.employee_count, c.employee_range, c.revenue_range, c.founded_year, c.industry,
-            c.naics, c.description, c.quality_score, c.quality_grade, NULL, c.updated_at
+            c.naics, c.description, c.quality_score, c.quality_grade, NULL, c.updated_at,
+            (SELECT i.profile FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+            (SELECT i.fit FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+            (SELECT i.prospect FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+            (SELECT i.reasons FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1)
      FROM companies c
      WHERE c.status = 'active' AND c.merged_into IS NULL AND :filtered = :filtered
        AND c.id BETWEEN :lo AND :hi",
@@ -180,6 +193,70 @@ const COMPANY_COLUMNS: &[ExportColumn] = &[
     text("quality_grade"),
     int("contacts"),
     text("updated_at"),
+    text("icp_profile"),
+    real("icp_fit"),
+    real("prospect_score"),
+    text("icp_reasons"),
+];
+
+/// Contacts as leads: who, the persona and score adjustment their title
+/// gives (and the rule that gave it), where the email came from, and their
+/// company's ICP fit and prospect score; best prospects first.
+const LEADS_SQL: &str = concat!(
+    survivors_cte!(),
+    " SELECT k.id, c.id, k.full_name, k.first_name, k.last_name, k.title, k.persona,
+            k.lead_score_adjustment,
+            max(0, min(100, coalesce((SELECT i.prospect FROM icp_scores i
+                                      WHERE i.company_id = c.id
+                                      ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+                                     50) + k.lead_score_adjustment)),
+            k.lead_rule, k.email, k.email_source, k.phone, k.linkedin_url, k.source_url,
+            k.provider, k.confidence,
+            c.name, c.domain, c.website, c.city, c.state, c.country, c.industry, c.naics,
+            c.employee_count, c.employee_range, c.quality_grade,
+            (SELECT i.profile FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+            (SELECT i.fit FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1),
+            (SELECT i.prospect FROM icp_scores i WHERE i.company_id = c.id
+             ORDER BY i.scored_at DESC, i.prospect DESC LIMIT 1)
+     FROM contacts k",
+    company_join_sql!("k"),
+    " ORDER BY 9 DESC, k.id"
+);
+
+const LEAD_COLUMNS: &[ExportColumn] = &[
+    int("id"),
+    int("company_id"),
+    text("full_name"),
+    text("first_name"),
+    text("last_name"),
+    text("title"),
+    text("persona"),
+    int("lead_score_adjustment"),
+    int("lead_score"),
+    text("lead_rule"),
+    text("email"),
+    text("email_source"),
+    text("phone"),
+    text("linkedin_url"),
+    text("source_url"),
+    text("provider"),
+    real("confidence"),
+    text("company_name"),
+    text("company_domain"),
+    text("company_website"),
+    text("company_city"),
+    text("company_state"),
+    text("company_country"),
+    text("company_industry"),
+    text("company_naics"),
+    int("company_employee_count"),
+    text("company_employee_range"),
+    text("company_quality_grade"),
+    text("icp_profile"),
+    real("icp_fit"),
+    real("prospect_score"),
 ];
 
 const CONTACTS_SQL: &str = concat!(
@@ -373,6 +450,7 @@ impl ExportSource {
             Self::Participants => PARTICIPANT_COLUMNS,
             Self::Signals => SIGNAL_COLUMNS,
             Self::Memberships => MEMBERSHIP_COLUMNS,
+            Self::Leads => LEAD_COLUMNS,
         }
     }
 
@@ -384,6 +462,7 @@ impl ExportSource {
             Self::Participants => PARTICIPANTS_SQL,
             Self::Signals => SIGNALS_SQL,
             Self::Memberships => MEMBERSHIPS_SQL,
+            Self::Leads => LEADS_SQL,
         }
     }
 }
@@ -576,10 +655,15 @@ impl Store {
         let not_assocs = json_list(&filter.not_associations);
         let techs = json_list(&filter.technologies);
         let not_techs = json_list(&filter.not_technologies);
+        let only = filter
+            .company_ids
+            .as_ref()
+            .map(|v| serde_json::Value::from(v.clone()).to_string());
         let filtered = i64::from(!filter.is_empty());
         let (lo, hi) = ids.unwrap_or((i64::MIN, i64::MAX));
         let mut stmt = self.conn().prepare(source.sql())?;
-        let values: [(&str, &dyn rusqlite::ToSql); 11] = [
+        let values: [(&str, &dyn rusqlite::ToSql); 12] = [
+            (":ids", &only),
             (":filtered", &filtered),
             (":grades", &grades),
             (":states", &states),
@@ -797,6 +881,7 @@ mod tests {
             technologies: vec!["epicor".into()],
             not_technologies: vec!["sap".into()],
             has_contacts: Some(true),
+            company_ids: Some(vec![1, 2]),
         };
         for source in [
             ExportSource::Companies,
@@ -805,6 +890,7 @@ mod tests {
             ExportSource::Participants,
             ExportSource::Signals,
             ExportSource::Memberships,
+            ExportSource::Leads,
         ] {
             for f in [&ExportFilter::default(), &filter] {
                 let n = store

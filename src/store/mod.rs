@@ -17,6 +17,7 @@ mod memberships;
 mod quality;
 mod resolution;
 mod search_feed;
+pub mod targets;
 mod workbench;
 mod writer;
 
@@ -48,6 +49,7 @@ pub use quality::{
 };
 pub use resolution::{LinkTables, MergeRecord, PairWrite};
 pub use search_feed::{SearchFeedItem, SearchRow, SearchWatermark};
+pub use targets::{NewTarget, RunGaps, SiteCompany, TargetRow};
 pub use workbench::{
     ALL_ASSOCIATIONS, AssociationQuality, COMPLETENESS_FIELDS, DeadLetterRow, ExportRun,
     GRADE_LETTERS, NewExportRun, NewProviderUsage, NewSignal, ProviderUsage, SignalGroup,
