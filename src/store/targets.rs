@@ -72,6 +72,21 @@ pub struct RunGaps {
 }
 
 impl RunGaps {
+    /// One short line for the TUI.
+    pub fn short(&self) -> String {
+        let mut s = format!(
+            "{} companies · lacking research {}, contacts {}, score {}",
+            self.companies, self.lacking_research, self.lacking_contacts, self.lacking_scores
+        );
+        if self.targets_pending + self.targets_failed > 0 {
+            s.push_str(&format!(
+                " · sites to read {}, failed {}",
+                self.targets_pending, self.targets_failed
+            ));
+        }
+        s
+    }
+
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{} companies: {} lack research, {} lack contacts, {} lack an ICP score",

@@ -116,6 +116,9 @@ pub struct JobsData {
     pub jobs: Vec<JobRow>,
     pub phases: Vec<PhaseRow>,
     pub drift: Vec<DriftAlertRow>,
+    /// How many of the selected job's companies lack research, contacts
+    /// and scores.
+    pub gaps: Option<crate::store::RunGaps>,
 }
 
 #[derive(Debug, Clone)]
@@ -305,9 +308,19 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
                 Some(id) => store.phases(id)?,
                 None => Vec::new(),
             };
+            let gaps = match selected.and_then(|id| jobs.iter().find(|j| j.id == id)) {
+                Some(j) => {
+                    let profile = crate::pipeline::JobParams::from_json(&j.params)
+                        .ok()
+                        .and_then(|p| p.profile);
+                    Some(store.run_gaps(j.id, profile.as_deref())?)
+                }
+                None => None,
+            };
             Loaded::Jobs(JobsData {
                 jobs,
                 phases,
+                gaps,
                 drift: store.drift_alerts(20, false)?,
             })
         }

@@ -85,6 +85,28 @@ pub fn job_request(
         }
         params.force_full = spec.force_full;
         params.max_pages = spec.max_pages;
+        if spec.profile.is_some() {
+            params.profile = spec.profile.clone();
+        }
+        match spec.mode {
+            crate::model::JobMode::Domains => {
+                let Some(file) = &spec.domains_file else {
+                    anyhow::bail!("mode domains reads a list: give its file");
+                };
+                // Read now: a missing or empty list says so before a job exists.
+                crate::prospect::read_list(file)?;
+                params.associations.clear();
+                params.seed_urls.clear();
+                params.domains_file =
+                    Some(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone()));
+            }
+            crate::model::JobMode::Prospect => {
+                params.associations.clear();
+                params.seed_urls.clear();
+                params.domains_file = None;
+            }
+            _ => params.domains_file = None,
+        }
     }
     Ok(RunRequest {
         db: db.to_path_buf(),

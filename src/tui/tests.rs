@@ -648,6 +648,30 @@ fn jobs_form_starts_a_job_and_controls_check_the_status() {
     assert_eq!(spec.associations, ["PMA", "NEMA"]);
     assert!(spec.force_full);
     assert_eq!(spec.max_pages, Some(50));
+    // Mode domains without a list file says what is missing.
+    h.press(KeyCode::Char('n'));
+    for _ in 0..7 {
+        h.press(KeyCode::Char(' ')); // mode: full -> ... -> domains
+    }
+    h.press(KeyCode::Enter);
+    let status = h.app.status.clone().unwrap();
+    assert!(status.contains("give its file"), "{status}");
+    for _ in 0..4 {
+        h.press(KeyCode::Tab);
+    }
+    h.chars("/tmp/prospects.csv");
+    h.press(KeyCode::Tab);
+    h.chars("gears");
+    h.press(KeyCode::Enter);
+    let Work::StartJob(spec) = h.started.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!(spec.mode, JobMode::Domains);
+    assert_eq!(
+        spec.domains_file.as_deref(),
+        Some(std::path::Path::new("/tmp/prospects.csv"))
+    );
+    assert_eq!(spec.profile.as_deref(), Some("gears"));
     let mut e = Harness::empty();
     e.press(KeyCode::Char('1'));
     snap!("jobs_empty", e.screen());
@@ -889,6 +913,8 @@ fn a_job_from_the_form_reuses_the_newest_jobs_parameters() {
         force_full: true,
         max_pages: Some(10),
         resume: None,
+        domains_file: None,
+        profile: None,
     };
     // A fresh database: the configured associations, narrowed by the form.
     let req = job_request(&h.db, &opts, &spec(&["pma", "NEMA"])).unwrap();
@@ -931,6 +957,29 @@ fn a_job_from_the_form_reuses_the_newest_jobs_parameters() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("no association matches XYZ"), "{err}");
+    // Mode domains: the list is read first; the associations go.
+    let list = h.db.with_file_name("list.txt");
+    std::fs::write(&list, "acme.example\n").unwrap();
+    let domains = |file: &std::path::Path| JobSpec {
+        mode: JobMode::Domains,
+        domains_file: Some(file.to_path_buf()),
+        profile: Some("gears".into()),
+        ..spec(&[])
+    };
+    let req = job_request(&h.db, &opts, &domains(&list)).unwrap();
+    assert!(req.params.associations.is_empty());
+    assert!(
+        req.params
+            .domains_file
+            .as_deref()
+            .unwrap()
+            .ends_with("list.txt")
+    );
+    assert_eq!(req.params.profile.as_deref(), Some("gears"));
+    let err = job_request(&h.db, &opts, &domains(&h.db.with_file_name("none.txt")))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("none.txt"), "{err}");
 }
 
 #[test]

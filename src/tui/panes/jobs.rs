@@ -29,9 +29,13 @@ pub struct JobSpec {
     pub max_pages: Option<usize>,
     /// Continue this job instead of starting a new one.
     pub resume: Option<i64>,
+    /// Mode `domains`: the list file.
+    pub domains_file: Option<std::path::PathBuf>,
+    /// The ICP profile to score against (mode `prospect`: to prospect for).
+    pub profile: Option<String>,
 }
 
-const MODES: [JobMode; 7] = [
+const MODES: [JobMode; 9] = [
     JobMode::Full,
     JobMode::Extract,
     JobMode::Validate,
@@ -39,6 +43,8 @@ const MODES: [JobMode; 7] = [
     JobMode::Enrich,
     JobMode::Graph,
     JobMode::Export,
+    JobMode::Domains,
+    JobMode::Prospect,
 ];
 
 /// The new-job form. Text fields take typing; on choice fields space
@@ -48,10 +54,17 @@ pub struct JobForm {
     pub field: usize,
     pub mode: usize,
     pub force_full: bool,
-    pub inputs: [TextInput; 4],
+    pub inputs: [TextInput; 6],
 }
 
-const FIELDS: [&str; 4] = ["Mode", "Associations", "Force full", "Max pages"];
+const FIELDS: [&str; 6] = [
+    "Mode",
+    "Associations",
+    "Force full",
+    "Max pages",
+    "Domains file",
+    "ICP profile",
+];
 
 impl JobForm {
     fn new() -> Self {
@@ -64,6 +77,8 @@ impl JobForm {
                 TextInput::new("associations (codes, comma-separated; empty: as last time): "),
                 TextInput::new("force full re-crawl: "),
                 TextInput::new("max pages (empty: no limit): "),
+                TextInput::new("domain list file (mode domains): "),
+                TextInput::new("ICP profile (mode prospect; else scores against it): "),
             ],
         };
         f.sync();
@@ -88,8 +103,23 @@ impl JobForm {
                     .map_err(|_| format!("max pages: {n:?} is not a number"))?,
             ),
         };
+        let mode = MODES[self.mode];
+        let text = |i: usize| {
+            let t = self.inputs[i].text.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        };
+        let domains_file = text(4).map(std::path::PathBuf::from);
+        let profile = text(5);
+        if mode == JobMode::Domains && domains_file.is_none() {
+            return Err("mode domains reads a list: give its file".into());
+        }
+        if mode == JobMode::Prospect && profile.is_none() {
+            return Err("mode prospect needs an ICP profile name".into());
+        }
         Ok(JobSpec {
-            mode: MODES[self.mode],
+            domains_file,
+            profile,
+            mode,
             associations: self.inputs[1]
                 .text
                 .split([',', ' '])
@@ -187,6 +217,8 @@ impl JobsPane {
                     force_full: false,
                     max_pages: None,
                     resume: Some(id),
+                    domains_file: None,
+                    profile: None,
                 })));
             }
             (a, s) => fx.status(format!("job {id} is {s}: cannot {}", a.description())),
@@ -511,7 +543,7 @@ impl JobsPane {
         let phase_rows = data.phases.len().min(8) as u16;
         let [phases_area, stats_area, spark_area, log_area] = Layout::vertical([
             Constraint::Length(phase_rows + 2),
-            Constraint::Length(4),
+            Constraint::Length(5),
             Constraint::Length(3),
             Constraint::Fill(1),
         ])
@@ -586,6 +618,15 @@ impl JobsPane {
                 if job.error.is_some() { t.bad } else { t.dim },
             ))],
         };
+        let mut stats = stats;
+        if let Some(g) = &data.gaps {
+            let style = if g.lacking_research + g.lacking_contacts + g.lacking_scores > 0 {
+                t.warn
+            } else {
+                t.good
+            };
+            stats.push(Line::from(Span::styled(g.short(), style)));
+        }
         frame.render_widget(
             Paragraph::new(stats).block(Block::default().borders(Borders::ALL).title(" Live ")),
             stats_area,
