@@ -475,6 +475,7 @@ impl Job<'_> {
             keys,
             only: None,
             lead_events: false,
+            analysis: None,
         };
         let report = crate::enrich::run_enrichment(run)
             .await
