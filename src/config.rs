@@ -55,6 +55,10 @@ pub struct Config {
     pub health: HealthSettings,
     pub signals: SignalSettings,
     pub enrich: EnrichSettings,
+    /// Company analysis by an OpenAI-compatible model (key: `nam keys set openai`).
+    pub llm: LlmSettings,
+    /// The web-search provider of prospecting runs (key: `nam keys set tavily`).
+    pub search: SearchSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
     /// TUI key bindings: `[keys.<global|input|pane>] action = "key" | ["key", ...]`.
@@ -167,6 +171,58 @@ impl Default for EnrichSettings {
         }
     }
 }
+
+/// Company analysis by a language model. Without the `openai` key, or
+/// with `enabled = false`, the rule-based analysis runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// An OpenAI-compatible endpoint (`/chat/completions` is appended).
+    pub base_url: String,
+    pub model: String,
+    /// Characters of a company's page text put into the prompt, at most.
+    pub max_page_chars: usize,
+    pub enabled: bool,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            max_page_chars: 6000,
+            enabled: true,
+        }
+    }
+}
+
+/// The web-search provider prospecting runs send their queries to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Only `tavily` for now.
+    pub provider: String,
+    /// Overrides the provider's own address (a proxy, a test fake).
+    pub base_url: Option<String>,
+    /// Results asked for per query (Tavily allows 1 to 20).
+    pub max_results: usize,
+    /// Queries sent per prospecting run, at most.
+    pub max_queries: usize,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            provider: "tavily".into(),
+            base_url: None,
+            max_results: 10,
+            max_queries: 6,
+        }
+    }
+}
+
+/// Search providers nam has a client for.
+pub const SEARCH_PROVIDERS: &[&str] = &["tavily"];
 
 impl Default for SignalSettings {
     fn default() -> Self {
@@ -404,6 +460,41 @@ impl Config {
                 ));
             }
         }
+        let bad_url = |raw: &str| crate::enrich::api::http::base_url(raw).err();
+        if let Some(e) = bad_url(&self.llm.base_url) {
+            out.push((vec!["llm", "base_url"], format!("llm.base_url: {e}")));
+        }
+        if self.llm.model.trim().is_empty() {
+            out.push((vec!["llm", "model"], "llm.model must not be empty".into()));
+        }
+        if self.llm.max_page_chars == 0 {
+            out.push((
+                vec!["llm", "max_page_chars"],
+                "llm.max_page_chars must be at least 1".into(),
+            ));
+        }
+        if !SEARCH_PROVIDERS.contains(&self.search.provider.as_str()) {
+            out.push((
+                vec!["search", "provider"],
+                format!(
+                    "search.provider {:?} is not one of {}",
+                    self.search.provider,
+                    SEARCH_PROVIDERS.join(", ")
+                ),
+            ));
+        }
+        if let Some(e) = self.search.base_url.as_deref().and_then(bad_url) {
+            out.push((vec!["search", "base_url"], format!("search.base_url: {e}")));
+        }
+        if !(1..=20).contains(&self.search.max_results) {
+            out.push((
+                vec!["search", "max_results"],
+                format!(
+                    "search.max_results must be 1 to 20, got {}",
+                    self.search.max_results
+                ),
+            ));
+        }
         if self.crawl.user_agent.trim().is_empty() {
             out.push((
                 vec!["crawl", "user_agent"],
@@ -573,6 +664,37 @@ mod tests {
         assert_eq!(cfg.health.min_free_bytes(), 500_000_000);
         let cfg = Config::parse("[health]\nmin_free_disk_mb = 10\n").unwrap();
         assert_eq!(cfg.health.min_free_disk_mb, 10);
+    }
+
+    #[test]
+    fn llm_and_search_settings_default_and_are_checked() {
+        let cfg = Config::parse("[crawl]\nmax_retries = 1\n").unwrap();
+        assert_eq!(cfg.llm.base_url, "https://api.openai.com/v1");
+        assert_eq!(cfg.llm.model, "gpt-4o-mini");
+        assert_eq!((cfg.llm.max_page_chars, cfg.llm.enabled), (6000, true));
+        assert_eq!(cfg.search.provider, "tavily");
+        assert_eq!(cfg.search.base_url, None);
+        assert_eq!((cfg.search.max_results, cfg.search.max_queries), (10, 6));
+        let cfg = Config::parse(
+            "[llm]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"llama3\"\nenabled = false\n\
+             [search]\nbase_url = \"http://127.0.0.1:9\"\nmax_results = 5\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.llm.model, "llama3");
+        assert!(!cfg.llm.enabled);
+        assert_eq!(cfg.search.base_url.as_deref(), Some("http://127.0.0.1:9"));
+        for (text, key) in [
+            ("[llm]\nbase_url = \"not a url\"\n", "llm.base_url"),
+            ("[llm]\nmax_page_chars = 0\n", "llm.max_page_chars"),
+            ("[search]\nprovider = \"bing\"\n", "search.provider"),
+            ("[search]\nmax_results = 50\n", "search.max_results"),
+            ("[search]\nbase_url = \"ftp://x\"\n", "search.base_url"),
+        ] {
+            let err = format!("{:#}", Config::parse(text).unwrap_err());
+            assert!(err.contains(key) && err.contains("line 2"), "{text}: {err}");
+        }
+        // No place for a key in the file.
+        assert!(Config::parse("[llm]\napi_key = \"sk-x\"\n").is_err());
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! - [`api`]: clients of the paid providers (Clearbit, Apollo, BuiltWith,
 //!   ZoomInfo, Hunter, Google Places), base URLs overridable.
 //! - [`leads`]: names from email addresses, buyer personas, lead scores.
+//! - [`analysis`]: what a company is and sells, by rules or by a model.
 //! - [`run`]: the phase itself.
 
+pub mod analysis;
 pub mod api;
 pub mod chain;
 pub mod leads;

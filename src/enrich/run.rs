@@ -13,10 +13,13 @@ use anyhow::{Context, Result};
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::analysis::{Analysis, AnalysisInput, AnalysisMethod, AnalysisRun, analyse};
 use super::chain::{Chain, ChainResult, Guarded, ProviderLimits, Usage, usage_of};
 use super::leads::TitleTable;
-use super::website::{SiteReader, TeamPages, WebsiteFirmographics, WebsiteTechstack};
-use super::{Kind, Provider};
+use super::website::{
+    PageRole, SitePage, SiteReader, TeamPages, WebsiteFirmographics, WebsiteTechstack,
+};
+use super::{EnrichTarget, Kind, Provider};
 use crate::config::{CrawlSettings, EnrichSettings};
 use crate::crawl::{CrawlOptions, PoliteFetcher};
 use crate::model::{EventSender, Phase, PipelineEvent, RunControl};
@@ -57,7 +60,7 @@ impl ApiKeys {
         Self(out)
     }
 
-    fn get(&self, provider: &str) -> Option<&String> {
+    pub fn get(&self, provider: &str) -> Option<&String> {
         self.0.get(provider)
     }
 }
@@ -82,6 +85,9 @@ pub struct EnrichRun {
     pub only: Option<Vec<i64>>,
     /// Announce each company as a lead: `lead_enrichment_start` and `_end`.
     pub lead_events: bool,
+    /// Analyse each company (business type, NAICS, products, ...) from
+    /// what was found and the pages already read; `None` skips it.
+    pub analysis: Option<AnalysisRun>,
 }
 
 /// What the phase did.
@@ -101,6 +107,12 @@ pub struct EnrichReport {
     /// Companies whose own site could not be read, and the first reason.
     pub sites_unreachable: usize,
     pub first_unreachable: Option<String>,
+    /// Companies analysed, by the model, and those whose model answer
+    /// could not be used (with the first reason).
+    pub analysed: usize,
+    pub analysed_by_llm: usize,
+    pub llm_fallbacks: usize,
+    pub first_llm_fallback: Option<String>,
     pub cancelled: bool,
 }
 
@@ -128,6 +140,18 @@ impl EnrichReport {
         if !paid.is_empty() {
             s.push_str(&format!("; {}", paid.join(", ")));
         }
+        if self.analysed > 0 {
+            s.push_str(&format!(
+                "; {} companies analysed ({} by the model)",
+                self.analysed, self.analysed_by_llm
+            ));
+        }
+        if let Some(why) = &self.first_llm_fallback {
+            s.push_str(&format!(
+                "; {} model answers not used (e.g. {why})",
+                self.llm_fallbacks
+            ));
+        }
         if let Some(why) = &self.first_unreachable {
             s.push_str(&format!(
                 "; {} company sites could not be read (e.g. {why})",
@@ -145,6 +169,7 @@ struct Built {
     reader: Arc<SiteReader>,
     titles: Arc<TitleTable>,
     left_out: Vec<String>,
+    analysis: Option<AnalysisRun>,
 }
 
 fn keyless_limits() -> ProviderLimits {
@@ -254,7 +279,84 @@ fn build(run: &EnrichRun, used_today: &HashMap<String, i64>) -> Result<Built> {
         reader,
         titles,
         left_out,
+        analysis: run.analysis.clone(),
     })
+}
+
+/// Pages that say what a company is and sells, in the order they say it
+/// best; team, careers and news pages speak of other things.
+fn page_weight(role: PageRole) -> Option<u8> {
+    match role {
+        PageRole::Home => Some(0),
+        PageRole::About => Some(1),
+        PageRole::Products => Some(2),
+        PageRole::Other => Some(3),
+        PageRole::Contact => Some(4),
+        PageRole::Team | PageRole::Careers | PageRole::News => None,
+    }
+}
+
+/// The visible text of the telling pages, at most `max` characters. A
+/// line already taken (the menu, the footer) is not taken again.
+fn analysis_text(pages: &[SitePage], max: usize) -> String {
+    let mut telling: Vec<(u8, &SitePage)> = pages
+        .iter()
+        .filter_map(|p| page_weight(p.role).map(|w| (w, p)))
+        .collect();
+    telling.sort_by_key(|(w, _)| *w);
+    let mut seen = std::collections::HashSet::new();
+    let (mut out, mut room) = (String::new(), max);
+    for (_, page) in telling {
+        let doc = scraper::Html::parse_document(&page.html);
+        let text = crate::normalize::text::clean_lines(&crate::signals::detect::visible_text(&doc));
+        for line in text.lines() {
+            if room == 0 {
+                return out;
+            }
+            if !seen.insert(line.to_string()) {
+                continue;
+            }
+            let taken: String = line.chars().take(room).collect();
+            room -= taken.chars().count();
+            out.push_str(&taken);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What the run knows about the company, analysed; `None` when there is
+/// nothing to analyse (no page read, nothing found).
+async fn analyse_company(
+    run: &AnalysisRun,
+    reader: &SiteReader,
+    t: &EnrichTarget,
+    rec: &EnrichmentRecord,
+) -> Option<Analysis> {
+    // The pages the providers read, never fetched again.
+    let page_text = match reader.cached(t.company_id) {
+        Some(pages) => {
+            let max = run.max_page_chars;
+            tokio::task::spawn_blocking(move || analysis_text(&pages, max))
+                .await
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
+    let f = rec.firmographics.as_ref().map(|(f, _, _)| f);
+    let input = AnalysisInput {
+        name: t.name.clone(),
+        website: t.website.clone(),
+        description: f.and_then(|f| f.description.clone()),
+        products: f.map(|f| f.products.clone()).unwrap_or_default(),
+        industries: f.map(|f| f.industries_served.clone()).unwrap_or_default(),
+        naics: f.and_then(|f| f.naics.clone()),
+        page_text,
+    };
+    if input.is_empty() {
+        return None;
+    }
+    Some(analyse(&input, run.llm.as_deref()).await)
 }
 
 /// Which provider's part holds an item first.
@@ -354,6 +456,9 @@ async fn enrich_company(
             attempts: serde_json::to_string(&result.attempts).unwrap_or_else(|_| "[]".into()),
             fields: fields as i64,
         });
+    }
+    if let Some(run) = &built.analysis {
+        rec.analysis = analyse_company(run, &built.reader, t, &rec).await;
     }
     built.reader.forget(t.company_id);
     (rec, unreachable)
@@ -485,6 +590,14 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
         }
         report.technologies += rec.technologies.len();
         report.contacts += rec.contacts.len();
+        if let Some(a) = &rec.analysis {
+            report.analysed += 1;
+            report.analysed_by_llm += usize::from(a.method == AnalysisMethod::Llm);
+            if let Some(why) = &a.fallback_reason {
+                report.llm_fallbacks += 1;
+                report.first_llm_fallback.get_or_insert_with(|| why.clone());
+            }
+        }
         run.writer
             .submit(move |s| s.record_enrichment(&rec))
             .await?;
@@ -558,6 +671,7 @@ mod tests {
             keys: ApiKeys::default(),
             only: None,
             lead_events: false,
+            analysis: None,
         })
         .await
         .unwrap();
@@ -578,6 +692,204 @@ mod tests {
                 .any(|l| l.starts_with("clearbit: no API key"))
         );
         server.shutdown().await;
+    }
+
+    const LLM_KEY: &str = "sk-proj-SECRET_RUN_KEY_51c9";
+
+    /// Enriches two companies of the fixture world (firmographics only)
+    /// with the model answering `reply`; returns each one's stored
+    /// analysis and name, the report, and the pages the sites served.
+    async fn enrich_with_llm(
+        reply: wiremock::ResponseTemplate,
+    ) -> (Vec<(String, Analysis)>, EnrichReport, Vec<String>) {
+        use crate::crawl::ResolveOverride;
+        use crate::enrich::analysis::LlmClient;
+        use crate::fixture_site::{FixtureServer, World, WorldConfig};
+        use wiremock::matchers::{header, method, path};
+        let world = Arc::new(World::new(WorldConfig {
+            members: 4,
+            ..Default::default()
+        }));
+        let truth = world.ground_truth();
+        let server = FixtureServer::start(world, 0).await.unwrap();
+        let llm = wiremock::MockServer::start().await;
+        wiremock::Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .and(header(
+                "authorization",
+                format!("Bearer {LLM_KEY}").as_str(),
+            ))
+            .respond_with(reply)
+            .expect(2)
+            .mount(&llm)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("e.db")).unwrap();
+        let mut ids = Vec::new();
+        for c in truth.companies.iter().take(2) {
+            let rec = MemberRecord {
+                association: "PMA".into(),
+                name: c.name.clone(),
+                website: Some(c.website.clone()),
+                source_url: "http://pma.example/members".into(),
+                extractor: "generic".into(),
+                confidence: 0.8,
+                ..Default::default()
+            };
+            ids.push((store.list_for_test(&rec).unwrap(), c.name.clone()));
+        }
+        let writer = Writer::start(store);
+        let client = LlmClient::new(
+            &format!("{}/v1", llm.uri()),
+            LLM_KEY.into(),
+            "gpt-4o-mini".into(),
+            reqwest::Client::new(),
+        )
+        .unwrap();
+        let report = run_enrichment(EnrichRun {
+            writer: writer.clone(),
+            job_id: None,
+            events: EventSender::none(),
+            control: RunControl::new(),
+            crawl_settings: CrawlSettings::default(),
+            crawl: CrawlOptions {
+                politeness: false,
+                public_only: false,
+                resolve: Some(ResolveOverride {
+                    host_suffixes: vec!["example".into()],
+                    addr: server.addr(),
+                }),
+                ..Default::default()
+            },
+            settings: EnrichSettings::default(),
+            kinds: vec![Kind::Firmographic],
+            force_full: false,
+            config_dir: None,
+            keys: ApiKeys::default(),
+            only: None,
+            lead_events: false,
+            analysis: Some(AnalysisRun {
+                llm: Some(Arc::new(client)),
+                max_page_chars: 20_000,
+            }),
+        })
+        .await
+        .unwrap();
+        llm.verify().await;
+        let mut out = Vec::new();
+        for (id, name) in ids {
+            let a = writer
+                .call(move |s| s.company_analysis(id))
+                .await
+                .unwrap()
+                .expect("an analysis row");
+            out.push((name, a));
+        }
+        let served = server
+            .request_log()
+            .iter()
+            .map(|r| format!("{}{}", r.host, r.path_and_query))
+            .collect();
+        server.shutdown().await;
+        (out, report, served)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn enrichment_stores_the_models_analysis_with_its_prompt() {
+        let content = r#"{"business_type": "manufacturer", "naics": "332710",
+            "products": ["CNC machined parts"], "value_propositions": ["ISO 9001 certified"],
+            "target_market": "Industrial OEMs", "confidence": 0.74}"#;
+        let reply = wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "model": "gpt-4o-mini",
+            "choices": [{ "message": { "role": "assistant", "content": content } }]
+        }));
+        let (rows, report, served) = enrich_with_llm(reply).await;
+        for (name, a) in &rows {
+            assert_eq!(a.method, AnalysisMethod::Llm, "{name}: {a:?}");
+            assert_eq!(a.naics.as_deref(), Some("332710"));
+            assert_eq!(a.confidence, 0.74);
+            let prompt = a.prompt.as_deref().unwrap();
+            assert!(prompt.contains(&format!("Company: {name}")), "{prompt}");
+            // The pages the website provider read went into the prompt.
+            assert!(prompt.contains("Website text"), "{prompt}");
+            assert!(
+                a.response
+                    .as_deref()
+                    .unwrap()
+                    .contains("CNC machined parts")
+            );
+            assert_eq!(a.fallback_reason, None);
+            for text in [prompt, a.response.as_deref().unwrap()] {
+                assert!(!text.contains(LLM_KEY));
+            }
+        }
+        assert_eq!((report.analysed, report.analysed_by_llm), (2, 2));
+        assert!(
+            report
+                .summary()
+                .contains("2 companies analysed (2 by the model)")
+        );
+        // Analysis read the cached pages: no page was fetched twice.
+        let mut seen = std::collections::HashSet::new();
+        for page in &served {
+            assert!(seen.insert(page), "{page} fetched twice: {served:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_garbage_answer_leaves_the_rules_analysis_and_says_why() {
+        let reply = wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "choices": [{ "message": { "role": "assistant",
+                                       "content": "I think it is a machine shop, maybe?" } }]
+        }));
+        let (rows, report, _) = enrich_with_llm(reply).await;
+        for (name, a) in &rows {
+            assert_eq!(a.method, AnalysisMethod::Rules, "{name}: {a:?}");
+            let why = a.fallback_reason.as_deref().unwrap();
+            assert!(why.contains("not JSON"), "{why}");
+            assert!(a.prompt.as_deref().unwrap().contains(name.as_str()));
+            assert!(
+                a.response
+                    .as_deref()
+                    .unwrap()
+                    .contains("machine shop, maybe")
+            );
+            // The rules read the same pages: the promises are in the page
+            // text only, not in the firmographics.
+            assert!(!a.value_propositions.is_empty(), "{a:?}");
+            assert!(a.confidence > 0.0, "{a:?}");
+        }
+        assert_eq!((report.analysed, report.analysed_by_llm), (2, 0));
+        assert_eq!(report.llm_fallbacks, 2);
+        assert!(report.summary().contains("model answers not used"));
+    }
+
+    #[test]
+    fn analysis_text_takes_telling_pages_first_each_line_once_within_budget() {
+        let page = |path: &str, body: &str| {
+            let url = url::Url::parse(&format!("http://a.example{path}")).unwrap();
+            SitePage {
+                role: PageRole::of(&url),
+                url,
+                html: format!("<html><body><nav>Home About</nav><p>{body}</p></body></html>"),
+                headers: Vec::new(),
+            }
+        };
+        let pages = vec![
+            page("/careers/", "We are hiring welders"),
+            page("/about-us/", "Founded in 1962"),
+            page("/", "Metal stampings"),
+        ];
+        let text = analysis_text(&pages, 1000);
+        let at = |s: &str| {
+            text.find(s)
+                .unwrap_or_else(|| panic!("{s} not in {text:?}"))
+        };
+        assert!(at("Metal stampings") < at("Founded in 1962"), "{text:?}");
+        assert!(!text.contains("hiring"), "{text:?}");
+        assert_eq!(text.matches("Home About").count(), 1, "{text:?}");
+        let cut = analysis_text(&pages, 12);
+        assert_eq!(cut.chars().filter(|c| *c != '\n').count(), 12, "{cut:?}");
     }
 
     #[test]

@@ -605,11 +605,23 @@ impl Job<'_> {
                 wanted.push(name.clone());
             }
         }
+        // The LLM of company analysis, when its key is set.
+        wanted.push("openai".into());
         // Keyring calls block: off the async threads.
         let keys =
             tokio::task::spawn_blocking(move || crate::enrich::run::ApiKeys::from_secrets(&wanted))
                 .await
                 .context("reading API keys")?;
+        let http = reqwest::Client::builder()
+            .user_agent(self.cfg.crawl.user_agent.clone())
+            .build()
+            .context("building the HTTP client of the LLM")?;
+        let analysis = crate::enrich::analysis::AnalysisRun::from_settings(
+            &self.cfg.llm,
+            keys.get("openai").cloned(),
+            http,
+        )
+        .context("the [llm] settings")?;
         let run = crate::enrich::EnrichRun {
             writer: self.writer.clone(),
             job_id: Some(self.id),
@@ -627,6 +639,7 @@ impl Job<'_> {
             keys,
             only: self.scope().await?,
             lead_events: self.reads_targets(),
+            analysis: Some(analysis),
         };
         let report = crate::enrich::run_enrichment(run)
             .await

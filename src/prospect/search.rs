@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::enrich::ProviderError;
-use crate::enrich::api::tavily::{SearchHit, TavilySearch};
+use crate::enrich::api::{SearchHit, TavilySearch};
 use crate::model::RunControl;
 
 /// Sites that are never a company's own: networks, directories,

@@ -55,6 +55,8 @@ pub struct EnrichmentRecord {
     pub contacts: Vec<LeadContact>,
     pub email_pattern: Option<String>,
     pub kinds: Vec<KindOutcome>,
+    /// What the company is and sells, when the run analysed it.
+    pub analysis: Option<crate::enrich::analysis::Analysis>,
 }
 
 fn provenance_entry(provider: &str, source: Option<&str>, at: &str) -> serde_json::Value {
@@ -236,6 +238,10 @@ impl Store {
              WHERE id = ?1",
             params![rec.company_id, rec.email_pattern, now],
         )?;
+        if let Some(a) = &rec.analysis {
+            // After the firmographics: a code a provider gave wins.
+            self.record_analysis(rec.company_id, a)?;
+        }
         for k in &rec.kinds {
             conn.execute(
                 "INSERT INTO company_enrichment (company_id, kind, status, providers, attempts,

@@ -1,6 +1,7 @@
 //! The SQLite layer. All SQL lives here, as methods of [`Store`], with bound
 //! parameters; one file per aggregate.
 
+mod analysis;
 mod baselines;
 mod browse;
 mod companies;

@@ -116,6 +116,16 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError
 /// Transport failures become [`ProviderError::Transient`] with the URL
 /// removed and `secrets` scrubbed from what remains.
 pub(crate) async fn send(req: RequestBuilder, secrets: &[Secret]) -> Result<Reply, ProviderError> {
+    send_within(req, secrets, TIMEOUT).await
+}
+
+/// [`send`] with its own timeout: a language model may think for longer
+/// than an enrichment API answers.
+pub(crate) async fn send_within(
+    req: RequestBuilder,
+    secrets: &[Secret],
+    timeout: Duration,
+) -> Result<Reply, ProviderError> {
     let transient = |e: reqwest::Error| {
         let e = e.without_url();
         let mut text = e.to_string();
@@ -129,7 +139,7 @@ pub(crate) async fn send(req: RequestBuilder, secrets: &[Secret]) -> Result<Repl
         }
         ProviderError::Transient(scrub_all(&text, secrets))
     };
-    let mut resp = req.timeout(TIMEOUT).send().await.map_err(transient)?;
+    let mut resp = req.timeout(timeout).send().await.map_err(transient)?;
     let status = resp.status();
     let retry_after = retry_after(resp.headers());
     let mut body = Vec::new();

@@ -1,5 +1,6 @@
 //! Clients of the paid enrichment providers, written against each one's
-//! documented request and response shapes. Base URLs come from config so
+//! documented request and response shapes, and of the web-search provider
+//! prospecting runs use ([`TavilySearch`]). Base URLs come from config so
 //! tests point them at loopback fakes.
 //!
 //! Each client makes one attempt per call and maps the answer to
@@ -11,9 +12,10 @@
 mod apollo;
 mod builtwith;
 mod clearbit;
-mod http;
+pub(crate) mod http;
 mod hunter;
 mod places;
+mod tavily;
 mod zoominfo;
 
 #[cfg(test)]
@@ -25,6 +27,7 @@ use anyhow::{Result, bail};
 
 use crate::enrich::Provider;
 use http::Secret;
+pub use tavily::{SearchHit, TAVILY_BASE, TavilySearch};
 
 /// Providers with an API client and their default base URLs. What each
 /// answers is its [`Provider::kinds`]: Clearbit firmographic and techstack,

@@ -110,6 +110,13 @@ impl SiteReader {
             .map_err(ProviderError::SiteUnreachable)
     }
 
+    /// The pages of a company already read, without reading anything:
+    /// `None` when none were read (or the site could not be).
+    pub fn cached(&self, company_id: i64) -> Option<Arc<Vec<SitePage>>> {
+        let cell = self.cache.lock().ok()?.get(&company_id)?.clone();
+        cell.get().and_then(|pages| pages.as_ref().ok().cloned())
+    }
+
     /// Drops the pages of a company once all its kinds are done.
     pub fn forget(&self, company_id: i64) {
         if let Ok(mut cache) = self.cache.lock() {

@@ -6,6 +6,7 @@
 
 mod answers;
 mod quirks;
+mod tavily;
 
 use std::sync::Arc;
 use std::time::Duration;
