@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS prospect_leads (
     query       TEXT,
     rank        INTEGER,
     url         TEXT NOT NULL,
+    domain      TEXT,                      -- registrable domain of url
     title       TEXT,
     snippet     TEXT,
     target_id   INTEGER REFERENCES domain_targets(id) ON DELETE SET NULL,

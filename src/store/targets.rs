@@ -54,6 +54,41 @@ pub struct SiteCompany {
     pub country: Option<String>,
 }
 
+/// A site a prospecting search found (or a store company ranked when no
+/// search key is set), with how it was found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NewProspectLead {
+    pub profile: String,
+    /// tavily, or `store`.
+    pub provider: String,
+    pub query: Option<String>,
+    pub rank: Option<usize>,
+    pub url: String,
+    pub domain: Option<String>,
+    pub title: Option<String>,
+    pub snippet: Option<String>,
+    /// Known at once for a store company.
+    pub company_id: Option<i64>,
+    pub fit: Option<f64>,
+    pub qualified: bool,
+}
+
+/// A prospecting run's lead as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProspectLeadRow {
+    pub id: i64,
+    pub provider: String,
+    pub query: Option<String>,
+    pub rank: Option<i64>,
+    pub url: String,
+    pub domain: Option<String>,
+    pub title: Option<String>,
+    pub company_id: Option<i64>,
+    pub company_name: Option<String>,
+    pub fit: Option<f64>,
+    pub qualified: bool,
+}
+
 /// How far a run's companies are from researched, contacted and scored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RunGaps {
@@ -270,6 +305,130 @@ impl Store {
                 history: vec![serde_json::json!({"at": now_string(), "error": error})],
             })
         })
+    }
+
+    /// Records a prospecting run's leads.
+    pub fn add_prospect_leads(&self, job_id: i64, leads: &[NewProspectLead]) -> Result<()> {
+        let now = now_string();
+        self.savepoint(|s| {
+            let mut ins = s.conn().prepare_cached(
+                "INSERT INTO prospect_leads (job_id, profile, provider, query, rank, url, domain,
+                    title, snippet, company_id, fit, qualified, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            for l in leads {
+                ins.execute(params![
+                    job_id,
+                    l.profile,
+                    l.provider,
+                    l.query,
+                    l.rank.map(|r| r as i64),
+                    l.url,
+                    l.domain,
+                    l.title,
+                    l.snippet,
+                    l.company_id,
+                    l.fit,
+                    l.qualified,
+                    now
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Ties job `job_id`'s search leads to the companies their sites
+    /// became and to those companies' fit for `profile`; a lead qualifies
+    /// at `min_fit` or better. Returns (qualified, leads).
+    pub fn qualify_prospect_leads(
+        &self,
+        job_id: i64,
+        profile: &str,
+        min_fit: f64,
+    ) -> Result<(usize, usize)> {
+        self.savepoint(|s| {
+            s.conn().execute(
+                "UPDATE prospect_leads SET
+                    target_id = (SELECT t.id FROM domain_targets t
+                                 WHERE t.domain = prospect_leads.domain),
+                    company_id = (SELECT t.company_id FROM domain_targets t
+                                  WHERE t.domain = prospect_leads.domain AND t.status = 'done')
+                 WHERE job_id = ?1 AND provider != 'store'",
+                [job_id],
+            )?;
+            // A company merged since: its survivor.
+            let ids: Vec<(i64, i64)> = {
+                let mut stmt = s.conn().prepare(
+                    "SELECT id, company_id FROM prospect_leads
+                     WHERE job_id = ?1 AND company_id IS NOT NULL",
+                )?;
+                stmt.query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            for (lead, company) in ids {
+                let survivor = s.surviving_company(company)?;
+                if survivor != company {
+                    s.conn().execute(
+                        "UPDATE prospect_leads SET company_id = ?2 WHERE id = ?1",
+                        params![lead, survivor],
+                    )?;
+                }
+            }
+            s.conn().execute(
+                "UPDATE prospect_leads SET
+                    fit = (SELECT i.fit FROM icp_scores i
+                           WHERE i.profile = ?2 AND i.company_id = prospect_leads.company_id),
+                    qualified = coalesce((SELECT i.fit >= ?3 FROM icp_scores i
+                           WHERE i.profile = ?2 AND i.company_id = prospect_leads.company_id), 0)
+                 WHERE job_id = ?1",
+                params![job_id, profile, min_fit],
+            )?;
+            Ok(())
+        })?;
+        let (q, n): (i64, i64) = self.conn().query_row(
+            "SELECT coalesce(sum(qualified), 0), count(*) FROM prospect_leads WHERE job_id = ?1",
+            [job_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((q as usize, n as usize))
+    }
+
+    /// Job `job_id`'s prospect leads, best fit first.
+    pub fn prospect_leads(&self, job_id: i64) -> Result<Vec<ProspectLeadRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT p.id, p.provider, p.query, p.rank, p.url, p.domain, p.title, p.company_id,
+                    c.name, p.fit, p.qualified
+             FROM prospect_leads p LEFT JOIN companies c ON c.id = p.company_id
+             WHERE p.job_id = ?1 ORDER BY p.fit IS NULL, p.fit DESC, p.id",
+        )?;
+        let rows = stmt.query_map([job_id], |r| {
+            Ok(ProspectLeadRow {
+                id: r.get(0)?,
+                provider: r.get(1)?,
+                query: r.get(2)?,
+                rank: r.get(3)?,
+                url: r.get(4)?,
+                domain: r.get(5)?,
+                title: r.get(6)?,
+                company_id: r.get(7)?,
+                company_name: r.get(8)?,
+                fit: r.get(9)?,
+                qualified: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The companies of job `job_id`'s prospect leads.
+    pub fn prospect_companies(&self, job_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT company_id FROM prospect_leads
+             WHERE job_id = ?1 AND company_id IS NOT NULL ORDER BY company_id",
+        )?;
+        let ids = stmt
+            .query_map([job_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
     }
 
     /// How far job `job_id`'s companies are from done (see [`RunGaps`]);
