@@ -100,6 +100,18 @@ async fn ideal_customers_rank_in_the_top_decile_with_reasons() {
         ideal.len(),
         started.elapsed().as_secs_f64()
     );
+    // Others among the ideal ones: near misses a band cannot tell apart.
+    let last = ranks.last().copied().unwrap_or(0);
+    for s in by_fit[..last]
+        .iter()
+        .filter(|s| !by_id[&s.company_id].ideal)
+    {
+        let t = by_id[&s.company_id];
+        eprintln!(
+            "  not ideal, fit {}: {} ({} employees, {}, ERP {:?})",
+            s.fit, s.company_name, t.employee_count, t.state, t.erp
+        );
+    }
     assert!(ideal.len() >= 10, "the world plants ideal customers");
     let outside: Vec<String> = ideal
         .iter()
