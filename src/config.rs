@@ -59,6 +59,7 @@ pub struct Config {
     pub llm: LlmSettings,
     /// The web-search provider of prospecting runs (key: `nam keys set tavily`).
     pub search: SearchSettings,
+    pub icp: IcpSettings,
     /// Extra association files merged over the bundled `assets/associations.toml`.
     pub associations_files: Vec<PathBuf>,
     /// TUI key bindings: `[keys.<global|input|pane>] action = "key" | ["key", ...]`.
@@ -135,6 +136,27 @@ pub struct EnrichSettings {
     pub concurrent_sites: usize,
     /// Per-provider limits and base URLs: `[enrich.providers.clearbit]`.
     pub providers: std::collections::BTreeMap<String, crate::enrich::chain::ProviderLimits>,
+}
+
+/// ICP scoring: the profile runs score against by default, and the fit a
+/// prospect needs to qualify.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IcpSettings {
+    /// Name of the profile (`profiles/<name>.toml` next to the config file)
+    /// every run scores companies against; none scores nothing.
+    pub profile: Option<String>,
+    /// Fit (0..100) a company found by a prospecting run needs to qualify.
+    pub qualify_min_fit: f64,
+}
+
+impl Default for IcpSettings {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            qualify_min_fit: 60.0,
+        }
+    }
 }
 
 /// See [`EnrichSettings::min_fields`].
@@ -313,7 +335,7 @@ impl std::error::Error for ConfigProblem {}
 type TextProblem = (Option<Range<usize>>, String);
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -328,7 +350,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// The trimmed line holding byte `offset`, cut to a readable length and free
 /// of control characters, or `None` when it is blank.
-fn quote_line(text: &str, offset: usize) -> Option<String> {
+pub(crate) fn quote_line(text: &str, offset: usize) -> Option<String> {
     let (line, _) = line_col(text, offset);
     let content = text.lines().nth(line - 1)?.trim();
     let mut quoted: String = content
@@ -344,7 +366,7 @@ fn quote_line(text: &str, offset: usize) -> Option<String> {
 
 /// Span of the deepest key of `keys` present in the document, so a semantic
 /// error points at the offending key (or at its nearest written parent).
-fn key_span(root: &toml::de::DeTable<'_>, keys: &[&str]) -> Option<Range<usize>> {
+pub(crate) fn key_span(root: &toml::de::DeTable<'_>, keys: &[&str]) -> Option<Range<usize>> {
     let mut table = root;
     let mut found = None;
     for k in keys {
@@ -494,6 +516,21 @@ impl Config {
                     self.search.max_results
                 ),
             ));
+        }
+        let fit = self.icp.qualify_min_fit;
+        if !(0.0..=100.0).contains(&fit) {
+            out.push((
+                vec!["icp", "qualify_min_fit"],
+                format!("icp.qualify_min_fit must be between 0 and 100, got {fit}"),
+            ));
+        }
+        if let Some(Err(e)) = self
+            .icp
+            .profile
+            .as_deref()
+            .map(crate::icp::profile::validate_name)
+        {
+            out.push((vec!["icp", "profile"], format!("icp.profile: {e}")));
         }
         if self.crawl.user_agent.trim().is_empty() {
             out.push((
@@ -695,6 +732,17 @@ mod tests {
         }
         // No place for a key in the file.
         assert!(Config::parse("[llm]\napi_key = \"sk-x\"\n").is_err());
+    }
+
+    #[test]
+    fn icp_settings_default_and_are_checked() {
+        assert_eq!(Config::default().icp.qualify_min_fit, 60.0);
+        let cfg = Config::parse("[icp]\nprofile = \"aero\"\n").unwrap();
+        assert_eq!(cfg.icp.profile.as_deref(), Some("aero"));
+        let err = Config::parse("[icp]\nqualify_min_fit = 120\n").unwrap_err();
+        assert!(format!("{err:#}").contains("line 2"), "{err:#}");
+        let err = Config::parse("[icp]\nprofile = \"../x\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("icp.profile"), "{err:#}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod enrich;
 pub mod export;
 pub mod extract;
 pub mod fixture_site;
+pub mod icp;
 pub mod import;
 pub mod logging;
 pub mod model;

@@ -12,6 +12,7 @@ use crate::secrets::Secrets;
 use crate::store::{self, Store};
 
 mod extract;
+mod icp;
 mod review;
 mod run;
 
@@ -74,6 +75,8 @@ pub enum Command {
     Jobs(run::JobsArgs),
     /// The merge-review queue: list pairs, merge, keep apart, skip, undo.
     Review(review::ReviewArgs),
+    /// ICP profiles (TOML files next to the config file) and fit scores.
+    Icp(icp::IcpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +240,9 @@ pub async fn dispatch(cli: Cli, env: Env) -> Result<()> {
         Some(Command::Jobs(args)) => run::cmd_jobs(&env, &args).await,
         Some(Command::Review(args)) => {
             tokio::task::spawn_blocking(move || review::cmd_review(&env, &args)).await?
+        }
+        Some(Command::Icp(args)) => {
+            tokio::task::spawn_blocking(move || icp::cmd_icp(&env, &args)).await?
         }
     }
 }

@@ -127,7 +127,16 @@ impl NameSpace {
         }
     }
 
+    /// Company `i`, planted as an ideal customer when it is one (see
+    /// [`super::ideal`]).
     pub fn company(&self, i: u32) -> Company {
+        let mut c = self.company_unplanted(i);
+        super::ideal::plant(self.seed, &mut c);
+        c
+    }
+
+    /// Company `i` as its own random stream makes it.
+    pub(crate) fn company_unplanted(&self, i: u32) -> Company {
         let seed = self.seed;
         let mut r = names::rng(seed, &[0xC0, u64::from(i)]);
         let twin = if is_lookalike(i) {

@@ -15,6 +15,7 @@ mod company;
 mod company_site;
 mod events;
 mod faults;
+mod ideal;
 // The tables VALIDATION is tested against.
 pub(crate) mod geo;
 mod layouts;
@@ -247,6 +248,12 @@ impl World {
     /// Host names of every company site (`www.<domain>`), in id order.
     pub fn company_hosts(&self) -> impl Iterator<Item = String> + '_ {
         (0..self.cfg.members as u32).map(|i| self.ns.company(i).host())
+    }
+
+    /// The fixed ICP profile the world's planted ideal customers meet
+    /// ([`TrueCompany::ideal`] says which companies do).
+    pub fn ideal_profile() -> crate::icp::IcpProfile {
+        ideal::profile()
     }
 
     pub fn ground_truth(&self) -> GroundTruth {

@@ -43,6 +43,10 @@ pub struct TrueCompany {
     pub people: Vec<(String, String)>,
     /// How its addresses are made: `{first}.{last}` or `{f}{last}`.
     pub email_pattern: String,
+    /// It meets every criterion of [`World::ideal_profile`] (planted or by
+    /// chance).
+    #[serde(default)]
+    pub ideal: bool,
 }
 
 /// One competitor signal a correct reader of the company's site finds.
@@ -123,6 +127,7 @@ pub(crate) fn true_company(w: &World, i: u32) -> TrueCompany {
             .map(|(n, t)| (n, t.to_string()))
             .collect(),
         email_pattern: super::company_site::email_pattern(w, &c).to_string(),
+        ideal: super::ideal::meets(&c),
     }
 }
 

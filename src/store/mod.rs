@@ -12,6 +12,7 @@ mod events;
 mod export;
 pub mod extraction;
 mod graph;
+pub mod icp;
 mod import;
 mod jobs;
 mod memberships;
@@ -41,6 +42,7 @@ pub use export::{
 };
 pub use extraction::ExtractionPage;
 pub use graph::{GraphCounts, RelationLine, SiteScan, SiteTarget};
+pub use icp::StoredIcpScore;
 pub use import::{BulkImport, BulkImportStats, BulkOptions, ImportRecord};
 pub use jobs::{Checkpoint, JobControl, JobRow, NewJob, PhaseRow, process_token};
 pub use memberships::{MembershipRow, UPSERT_MEMBERSHIP_SQL, record_key};
