@@ -56,12 +56,13 @@ fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {
     stmt.query_map([], |r| {
         (0..n)
             .map(|i| {
-                r.get::<_, Option<rusqlite::types::Value>>(i).map(|v| match v {
-                    Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
-                    Some(rusqlite::types::Value::Real(f)) => f.to_string(),
-                    Some(rusqlite::types::Value::Text(t)) => t,
-                    _ => String::new(),
-                })
+                r.get::<_, Option<rusqlite::types::Value>>(i)
+                    .map(|v| match v {
+                        Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
+                        Some(rusqlite::types::Value::Real(f)) => f.to_string(),
+                        Some(rusqlite::types::Value::Text(t)) => t,
+                        _ => String::new(),
+                    })
             })
             .collect()
     })
@@ -99,7 +100,12 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
     let others: Vec<_> = truth.companies.iter().filter(|c| !c.ideal).collect();
     assert!(ideal.len() >= 3, "the world plants ideal customers");
     let mut sites: Vec<String> = ideal.iter().take(6).map(|c| c.website.clone()).collect();
-    sites.extend(others.iter().take(6).map(|c| format!("{}about-us/", c.website)));
+    sites.extend(
+        others
+            .iter()
+            .take(6)
+            .map(|c| format!("{}about-us/", c.website)),
+    );
     let search = MockServer::start().await;
     let pages = sites.clone();
     Mock::given(method("POST"))
@@ -149,7 +155,11 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
 
     // The search: queries from the profile, each with the key as a bearer token.
     let reqs = search.received_requests().await.unwrap();
-    assert!(!reqs.is_empty() && reqs.len() <= 6, "{} searches", reqs.len());
+    assert!(
+        !reqs.is_empty() && reqs.len() <= 6,
+        "{} searches",
+        reqs.len()
+    );
     let queries: Vec<String> = reqs
         .iter()
         .map(|r| {
@@ -164,7 +174,12 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
 
     // Events in order: a status first, leads generated, each lead's
     // enrichment started then ended, the pipeline's end, the job's end.
-    let pos = |k: &str| kinds.iter().position(|x| *x == k).unwrap_or_else(|| panic!("no {k}: {kinds:?}"));
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("no {k}: {kinds:?}"))
+    };
     assert!(pos("status_update") < pos("lead_generated"));
     assert_eq!(kinds[kinds.len() - 1], "job_finished");
     assert_eq!(kinds[kinds.len() - 2], "pipeline_end");
@@ -219,7 +234,10 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
             others_qualified += usize::from(qualified);
         }
     }
-    assert!(others_qualified < 6, "the fit tells customers apart: {leads:?}");
+    assert!(
+        others_qualified < 6,
+        "the fit tells customers apart: {leads:?}"
+    );
     assert!(
         !leads.iter().any(|r| r[0].contains("linkedin")),
         "a social network is not a lead"
@@ -242,7 +260,11 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
     let out = tokio::task::spawn_blocking(move || run(&h, &a, None))
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(search.received_requests().await.unwrap().len(), before);
     let evs = events(&out);
     let status: Vec<&str> = evs
@@ -250,13 +272,22 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
         .filter(|e| kind(e) == "status_update")
         .map(|e| e["message"].as_str().unwrap())
         .collect();
-    assert!(status.iter().any(|m| m.contains("no tavily key")), "{status:?}");
+    assert!(
+        status.iter().any(|m| m.contains("no tavily key")),
+        "{status:?}"
+    );
     let ranked = query(
         &db,
         "SELECT count(*), sum(qualified) FROM prospect_leads WHERE provider = 'store' AND job_id = 2",
     );
-    assert_eq!(ranked[0][0], ranked[0][1], "store leads are the qualified ones");
+    assert_eq!(
+        ranked[0][0], ranked[0][1],
+        "store leads are the qualified ones"
+    );
     let n: usize = ranked[0][0].parse().unwrap();
-    assert!(n >= 1, "the qualified companies of the first run rank again");
+    assert!(
+        n >= 1,
+        "the qualified companies of the first run rank again"
+    );
     server.shutdown().await;
 }

@@ -451,7 +451,19 @@ impl Job<'_> {
         }
         let id = self.id;
         self.writer.flush().await?;
-        Ok(Some(self.writer.call(move |s| s.job_companies(id)).await?))
+        Ok(Some(
+            self.writer
+                .call(move |s| {
+                    let mut ids = s.job_companies(id)?;
+                    for c in s.prospect_companies(id)? {
+                        if !ids.contains(&c) {
+                            ids.push(c);
+                        }
+                    }
+                    Ok(ids)
+                })
+                .await?,
+        ))
     }
 
     /// DISCOVERY of a domain-list or prospecting job: the domains to read
@@ -516,7 +528,218 @@ impl Job<'_> {
     /// A prospecting job's targets: the sites a web search finds for its
     /// ICP profile.
     async fn search_targets(&mut self) -> Result<crate::prospect::search::SearchFound> {
-        anyhow::bail!("prospecting is not wired yet")
+        use crate::prospect::search::{SearchFound, search_sites};
+        let Some(name) = self.params.profile.clone() else {
+            anyhow::bail!("a prospecting run needs an ICP profile (--prospect NAME)");
+        };
+        let profile = self.load_profile(&name)?;
+        let settings = self.cfg.search.clone();
+        let queries = crate::icp::search_queries(
+            &profile,
+            &self.params.search_terms,
+            settings.max_queries.max(1),
+        );
+        let provider = settings.provider.clone();
+        let wanted = vec![provider.clone()];
+        let keys =
+            tokio::task::spawn_blocking(move || crate::enrich::run::ApiKeys::from_secrets(&wanted))
+                .await
+                .context("reading the search key")?;
+        let Some(key) = keys.get(&provider).cloned() else {
+            self.status(format!(
+                "no {provider} key set (nam keys set {provider}): ranking the companies \
+                 already in the store against ICP profile {name}"
+            ));
+            return Ok(SearchFound {
+                profile: name,
+                provider: "store".into(),
+                queries,
+                ..Default::default()
+            });
+        };
+        self.status(format!(
+            "searching {} queries with {provider} for ICP profile {name}",
+            queries.len()
+        ));
+        let http = reqwest::Client::builder()
+            .user_agent(self.cfg.crawl.user_agent.clone())
+            .timeout(Duration::from_secs(self.cfg.crawl.timeout_secs.max(1)))
+            .build()
+            .context("building the HTTP client of the search provider")?;
+        let searcher =
+            crate::enrich::api::TavilySearch::new(key, settings.base_url.as_deref(), http)?;
+        // The associations' own sites are directories, not prospects.
+        let excluded: Vec<String> = super::select_associations(self.cfg, &[])
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| crate::normalize::registrable_domain(&a.base_url))
+            .collect();
+        let (sites, mut found) = search_sites(
+            &searcher,
+            &queries,
+            settings.max_results,
+            &excluded,
+            &self.control,
+        )
+        .await;
+        found.profile = name.clone();
+        for e in &found.errors {
+            self.events.emit(PipelineEvent::Warning {
+                job_id: Some(self.id),
+                message: format!("search {e}"),
+            });
+        }
+        let leads: Vec<crate::store::NewProspectLead> = sites
+            .iter()
+            .map(|s| crate::store::NewProspectLead {
+                profile: name.clone(),
+                provider: provider.clone(),
+                query: Some(s.query.clone()),
+                rank: Some(s.hit.rank),
+                url: s.hit.url.clone(),
+                domain: Some(s.domain.clone()),
+                title: s.hit.title.clone(),
+                snippet: s.hit.snippet.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let targets: Vec<crate::store::NewTarget> = sites
+            .iter()
+            .map(|s| crate::store::NewTarget {
+                domain: s.domain.clone(),
+                input: s.hit.url.clone(),
+                source: format!("search:{provider}"),
+                line: None,
+            })
+            .collect();
+        let (id, retry, force) = (
+            self.id,
+            self.params.retry_dead_letters,
+            self.params.force_full,
+        );
+        self.writer
+            .call(move |s| {
+                s.add_targets(id, &targets, retry, force)?;
+                s.add_prospect_leads(id, &leads)
+            })
+            .await?;
+        self.status(format!(
+            "{} sites found by {} searches ({} results left out); reading them",
+            found.sites,
+            found.queries.len(),
+            found.left_out
+        ));
+        Ok(found)
+    }
+
+    fn status(&self, message: String) {
+        self.events.emit(PipelineEvent::StatusUpdate {
+            job_id: self.id,
+            message,
+        });
+    }
+
+    /// The ICP profile this job scores against: its own, else the config's.
+    fn profile_name(&self) -> Option<String> {
+        self.params
+            .profile
+            .clone()
+            .or_else(|| self.cfg.icp.profile.clone())
+    }
+
+    fn load_profile(&self, name: &str) -> Result<crate::icp::IcpProfile> {
+        let dir = match self.config_dir() {
+            Some(d) => d,
+            None => crate::config::Paths::resolve(Some(self.db), None)?
+                .config
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        };
+        crate::icp::IcpProfile::load(&dir, name)
+    }
+
+    /// End of GRAPH: every company in scope scored against the job's ICP
+    /// profile; a prospecting job's leads qualified by their fit (or, with
+    /// no search, the store's best fits taken as its leads).
+    async fn score(&mut self) -> Result<Option<String>> {
+        let Some(name) = self.profile_name() else {
+            return Ok(None);
+        };
+        let profile = match self.load_profile(&name) {
+            Ok(p) => p,
+            Err(e) if self.mode != JobMode::Prospect => {
+                // A missing default profile must not fail a crawl.
+                self.events.emit(PipelineEvent::Warning {
+                    job_id: Some(self.id),
+                    message: format!("no ICP scores: {e:#}"),
+                });
+                return Ok(Some(format!("no ICP scores ({e:#})")));
+            }
+            Err(e) => return Err(e),
+        };
+        let id = self.id;
+        let searched = self
+            .writer
+            .call(move |s| Ok(!s.job_targets(id)?.is_empty()))
+            .await?;
+        let only = match self.mode {
+            JobMode::Prospect if !searched => None,
+            _ => self.scope().await?,
+        };
+        self.status(format!(
+            "scoring {} against ICP profile {name}",
+            match &only {
+                Some(ids) => format!("{} companies", ids.len()),
+                None => "every company".into(),
+            }
+        ));
+        self.writer.flush().await?;
+        let p = profile.clone();
+        let report = self
+            .writer
+            .call(move |s| crate::icp::score_store(s, &p, only.as_deref()))
+            .await
+            .context("ICP scoring")?;
+        let mut summary = report.summary();
+        if self.mode == JobMode::Prospect {
+            let min = self.cfg.icp.qualify_min_fit;
+            let provider = if searched { "search" } else { "store" };
+            let n = name.clone();
+            let (qualified, leads) = self
+                .writer
+                .call(move |s| {
+                    if !searched {
+                        let best: Vec<crate::store::NewProspectLead> = s
+                            .icp_scores(&n, usize::MAX)?
+                            .into_iter()
+                            .filter(|x| x.fit >= min)
+                            .map(|x| {
+                                let site = s.company(x.company_id)?.and_then(|c| c.website);
+                                Ok(crate::store::NewProspectLead {
+                                    profile: n.clone(),
+                                    provider: "store".into(),
+                                    url: site.unwrap_or_default(),
+                                    company_id: Some(x.company_id),
+                                    fit: Some(x.fit),
+                                    qualified: true,
+                                    ..Default::default()
+                                })
+                            })
+                            .collect::<Result<_>>()?;
+                        s.add_prospect_leads(id, &best)?;
+                    }
+                    s.qualify_prospect_leads(id, &n, min)
+                })
+                .await?;
+            let line = format!(
+                "{qualified} of {leads} {} leads qualify (fit at least {min:.0} for {name})",
+                provider
+            );
+            self.status(line.clone());
+            summary.push_str(&format!("; {line}"));
+        }
+        Ok(Some(summary))
     }
 
     /// The list file's domains added to the job; bad lines reported.
@@ -674,8 +897,13 @@ impl Job<'_> {
         };
         let report = crate::signals::run_graph(run).await.context("graph")?;
         if !report.cancelled {
-            let stats = serde_json::to_value(&report)?;
-            self.end(Phase::Graph, report.summary(), stats).await?;
+            let mut stats = serde_json::to_value(&report)?;
+            let mut summary = report.summary();
+            if let Some(scored) = self.score().await? {
+                summary.push_str(&format!("; {scored}"));
+                stats["icp"] = serde_json::Value::String(scored);
+            }
+            self.end(Phase::Graph, summary, stats).await?;
         }
         Ok(())
     }

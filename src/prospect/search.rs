@@ -161,6 +161,9 @@ mod tests {
         assert!(!company_site("en.wikipedia.org", &assoc));
         assert!(!company_site("pma.org", &assoc));
         assert!(!company_site("members.pma.org", &assoc));
-        assert!(company_site("notlinkedin.com", &assoc), "a suffix of a word is not the domain");
+        assert!(
+            company_site("notlinkedin.com", &assoc),
+            "a suffix of a word is not the domain"
+        );
     }
 }

@@ -52,9 +52,7 @@ pub use quality::{
 };
 pub use resolution::{LinkTables, MergeRecord, PairWrite};
 pub use search_feed::{SearchFeedItem, SearchRow, SearchWatermark};
-pub use targets::{
-    NewProspectLead, NewTarget, ProspectLeadRow, RunGaps, SiteCompany, TargetRow,
-};
+pub use targets::{NewProspectLead, NewTarget, ProspectLeadRow, RunGaps, SiteCompany, TargetRow};
 pub use workbench::{
     ALL_ASSOCIATIONS, AssociationQuality, COMPLETENESS_FIELDS, DeadLetterRow, ExportRun,
     GRADE_LETTERS, NewExportRun, NewProviderUsage, NewSignal, ProviderUsage, SignalGroup,
