@@ -5,14 +5,17 @@
 //! of the same list does no network work at all (the fixture server's
 //! request log stays empty).
 
+mod common;
+
+use common::query;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use nam::fixture_site::{FixtureServer, World, WorldConfig};
 
 fn run(home: &Path, list: &Path, addr: &str, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nam"));
+    let mut cmd = common::nam_in(home);
     cmd.arg("run")
         .arg("--domains")
         .arg(list)
@@ -22,43 +25,8 @@ fn run(home: &Path, list: &Path, addr: &str, extra: &[&str]) -> Output {
             "--allow-private-sites",
             "--no-politeness",
         ])
-        .args(extra)
-        .arg("--db")
-        .arg(home.join("nam.db"))
-        .arg("--config")
-        .arg(home.join("config.toml"))
-        .current_dir(home)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("NAM_DB")
-        .env_remove("NAM_CONFIG");
+        .args(extra);
     cmd.output().unwrap()
-}
-
-fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = c.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, Option<rusqlite::types::Value>>(i)
-                    .map(|v| match v {
-                        Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
-                        Some(rusqlite::types::Value::Real(f)) => f.to_string(),
-                        Some(rusqlite::types::Value::Text(t)) => t,
-                        _ => String::new(),
-                    })
-            })
-            .collect()
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
 }
 
 /// The newest export file whose name starts with `stem-` and ends `.csv`.
@@ -243,19 +211,12 @@ async fn a_domain_list_is_read_once_reported_line_by_line_and_exported() {
     );
 
     // `--status` shows the run's gaps.
-    let (h, a) = (home.path().to_path_buf(), addr.clone());
+    let h = home.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nam"));
-        cmd.args(["run", "--status", "1"])
-            .arg("--db")
-            .arg(h.join("nam.db"))
-            .arg("--config")
-            .arg(h.join("config.toml"))
-            .env("HOME", &h)
-            .env_remove("NAM_DB")
-            .env_remove("NAM_CONFIG");
-        let _ = a;
-        cmd.output().unwrap()
+        common::nam_in(&h)
+            .args(["run", "--status", "1"])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();

@@ -5,6 +5,9 @@
 //! back to the company websites, the job completes, and no key appears in
 //! any file the run left (database, logs, exports) or in its output.
 
+mod common;
+
+use common::query;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -94,28 +97,6 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
-}
-
-fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = c.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, Option<rusqlite::types::Value>>(i)
-                    .map(|v| match v {
-                        Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
-                        Some(rusqlite::types::Value::Real(f)) => f.to_string(),
-                        Some(rusqlite::types::Value::Text(t)) => t,
-                        _ => String::new(),
-                    })
-            })
-            .collect()
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,11 @@
 //! `--events jsonl`. Without a search key the same run ranks the companies
 //! already in the store.
 
+mod common;
+
+use common::query;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use nam::fixture_site::{FixtureServer, World, WorldConfig};
@@ -18,7 +21,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const KEY: &str = "tvly-PLANTED-1c9e7a2b5d";
 
 fn run(home: &Path, addr: &str, key: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nam"));
+    let mut cmd = common::nam_in(home);
     cmd.args(["run", "--prospect", "ideal", "--search-term", "gear"])
         .args([
             "--resolve",
@@ -27,48 +30,11 @@ fn run(home: &Path, addr: &str, key: Option<&str>) -> Output {
             "--no-politeness",
             "--events",
             "jsonl",
-        ])
-        .arg("--db")
-        .arg(home.join("nam.db"))
-        .arg("--config")
-        .arg(home.join("config.toml"))
-        .current_dir(home)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("NAM_DB")
-        .env_remove("NAM_CONFIG")
-        .env_remove("NAM_TAVILY_API_KEY")
-        .env_remove("NAM_OPENAI_API_KEY");
+        ]);
     if let Some(k) = key {
         cmd.env("NAM_TAVILY_API_KEY", k);
     }
     cmd.output().unwrap()
-}
-
-fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = c.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, Option<rusqlite::types::Value>>(i)
-                    .map(|v| match v {
-                        Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
-                        Some(rusqlite::types::Value::Real(f)) => f.to_string(),
-                        Some(rusqlite::types::Value::Text(t)) => t,
-                        _ => String::new(),
-                    })
-            })
-            .collect()
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
 }
 
 fn events(out: &Output) -> Vec<serde_json::Value> {

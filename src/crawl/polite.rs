@@ -78,9 +78,17 @@ impl PoliteFetcher {
         }
         let robots_url = url.join("/robots.txt").unwrap_or_else(|_| url.clone());
         let (policy, _) = fetch_robots(&self.fetcher, &self.cfg.user_agent, &robots_url).await;
+        let s = self.new_session(url, policy);
+        map.insert(domain, s.clone());
+        s
+    }
+
+    /// A session for `url`'s domain under `policy`, its robots.txt request
+    /// counted.
+    fn new_session(&self, url: &Url, policy: RobotsPolicy) -> Arc<Mutex<DomainSession>> {
         let session = DomainSession::new(
             SessionStart {
-                domain: domain.clone(),
+                domain: urlnorm::domain_of(url),
                 entry: url.clone(),
                 rate: self.settings.default_rate,
                 policy,
@@ -92,9 +100,7 @@ impl PoliteFetcher {
             None,
             Arc::new(Counters::default()),
         );
-        let s = Arc::new(Mutex::new(session));
-        map.insert(domain, s.clone());
-        s
+        Arc::new(Mutex::new(session))
     }
 
     /// Whether anything answers at `origin`: one GET of its robots.txt
@@ -139,25 +145,11 @@ impl PoliteFetcher {
 
     /// Starts the session of `url`'s domain with a robots.txt policy already read.
     async fn adopt_session(&self, url: &Url, policy: RobotsPolicy) {
-        let domain = urlnorm::domain_of(url);
-        let session = DomainSession::new(
-            SessionStart {
-                domain: domain.clone(),
-                entry: url.clone(),
-                rate: self.settings.default_rate,
-                policy,
-                requests: 1,
-                budget: Budget::default(),
-            },
-            self.cfg.clone(),
-            self.fetcher.clone(),
-            None,
-            Arc::new(Counters::default()),
-        );
+        let session = self.new_session(url, policy);
         self.sessions
             .lock()
             .await
-            .insert(domain, Arc::new(Mutex::new(session)));
+            .insert(urlnorm::domain_of(url), session);
     }
 
     /// Runs `f` on the robots.txt policy of `url`'s host (read politely,

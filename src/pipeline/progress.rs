@@ -154,7 +154,8 @@ pub fn sentence(ev: &PipelineEvent, has_bar: bool) -> Option<String> {
             ..
         } => match query {
             Some(q) => format!("lead: {name} ({domain}) from search {q:?}"),
-            None => format!("lead: {name} ({domain})"),
+            // A domain list's sites are counted by the progress line.
+            None => return None,
         },
         PipelineEvent::LeadEnrichmentStart { .. } => return None,
         PipelineEvent::LeadEnrichmentEnd { .. } => return None,

@@ -174,7 +174,7 @@ pub async fn run_intake(run: IntakeRun) -> Result<IntakeReport> {
         .call(move |s| s.job_companies(job_id))
         .await?
         .len();
-    if !report.cancelled {
+    if !report.cancelled && total > 0 {
         run.events.emit(progress(done, &report));
     }
     Ok(report)

@@ -1,8 +1,10 @@
 //! What several end-to-end tests share: a job request against a fixture
-//! world served on loopback, and running it to the end.
+//! world served on loopback, running it to the end, running the `nam`
+//! binary in a home of its own, and reading the database it left.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
+use std::process::Command;
 
 use nam::config::Config;
 use nam::fixture_site::{FixtureServer, World};
@@ -40,4 +42,51 @@ pub async fn run_collecting(req: RunRequest) -> (RunSummary, Vec<PipelineEvent>)
         events.push(e);
     }
     (summary, events)
+}
+
+/// The `nam` binary with its database and config in `home`, and nothing of
+/// the machine's own (XDG directories, session bus, `NAM_*` variables,
+/// search and LLM keys) reaching it.
+pub fn nam_in(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nam"));
+    cmd.arg("--db")
+        .arg(home.join("nam.db"))
+        .arg("--config")
+        .arg(home.join("config.toml"))
+        .current_dir(home)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("NAM_DB")
+        .env_remove("NAM_CONFIG")
+        .env_remove("NAM_TAVILY_API_KEY")
+        .env_remove("NAM_OPENAI_API_KEY");
+    cmd
+}
+
+/// Every row of `sql` on the database at `db`, each cell as text (NULL
+/// as the empty string).
+pub fn query(db: &Path, sql: &str) -> Vec<Vec<String>> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = c.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                r.get::<_, Option<rusqlite::types::Value>>(i)
+                    .map(|v| match v {
+                        Some(rusqlite::types::Value::Integer(i)) => i.to_string(),
+                        Some(rusqlite::types::Value::Real(f)) => f.to_string(),
+                        Some(rusqlite::types::Value::Text(t)) => t,
+                        _ => String::new(),
+                    })
+            })
+            .collect()
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
