@@ -57,8 +57,26 @@ pub fn demo_settings(settings: &mut CrawlSettings) {
 }
 
 /// The job parameters of a demo run.
+/// The ICP profile a demo scores its companies against: the fixture
+/// world's own (its planted ideal customers meet it), written to the
+/// profiles directory the first time a demo needs it.
+pub const DEMO_PROFILE: &str = "demo-ideal";
+
+/// The demo profile, from its file when there is one (the analyst may have
+/// edited it), else the world's, saved there.
+pub fn demo_profile(config_dir: &std::path::Path) -> Result<crate::icp::IcpProfile> {
+    if let Ok(p) = crate::icp::IcpProfile::load(config_dir, DEMO_PROFILE) {
+        return Ok(p);
+    }
+    let mut p = crate::fixture_site::World::ideal_profile();
+    p.name = DEMO_PROFILE.into();
+    p.save(config_dir)?;
+    Ok(p)
+}
+
 pub fn demo_params(d: DemoWorld, politeness: bool) -> JobParams {
     JobParams {
+        profile: Some(DEMO_PROFILE.into()),
         associations: world_of(d).associations_file(d.with_selectors).associations,
         politeness,
         backoff_min_ms: 100,

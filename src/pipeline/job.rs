@@ -656,6 +656,9 @@ impl Job<'_> {
                 .map(Path::to_path_buf)
                 .unwrap_or_default(),
         };
+        if self.params.demo.is_some() && name == super::demo::DEMO_PROFILE {
+            return super::demo::demo_profile(&dir);
+        }
         crate::icp::IcpProfile::load(&dir, name)
     }
 
