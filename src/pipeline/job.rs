@@ -478,22 +478,23 @@ impl Job<'_> {
             .await?;
         let mut stats = serde_json::Map::new();
         let mut queries = std::collections::HashMap::new();
-        let mut given = std::collections::HashMap::new();
         if !has_targets {
             match self.mode {
                 JobMode::Domains => {
                     let listed = self.add_list_targets().await?;
-                    for d in &listed.domains {
-                        if let Some(u) = &d.url {
-                            given.insert(d.domain.clone(), u.clone());
-                        }
-                    }
                     stats.insert("list".into(), serde_json::to_value(&listed)?);
                 }
                 _ => {
                     let found = self.search_targets().await?;
                     queries = found.queries_of.clone();
                     stats.insert("search".into(), serde_json::to_value(&found)?);
+                }
+            }
+        } else {
+            // Resumed: the queries that found the sites are in the store.
+            for lead in self.writer.call(move |s| s.prospect_leads(id)).await? {
+                if let (Some(d), Some(q)) = (lead.domain, lead.query) {
+                    queries.entry(d).or_insert(q);
                 }
             }
         }
@@ -512,7 +513,6 @@ impl Job<'_> {
             fetcher,
             concurrency: self.cfg.signals.concurrent_sites,
             queries,
-            given,
         };
         let report = crate::prospect::run_intake(run)
             .await

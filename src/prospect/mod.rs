@@ -32,8 +32,6 @@ pub struct IntakeRun {
     pub concurrency: usize,
     /// The search query that found each domain (prospecting).
     pub queries: HashMap<String, String>,
-    /// The URL given for a domain, tried before its bare forms.
-    pub given: HashMap<String, String>,
 }
 
 /// What reading the domains did.
@@ -106,20 +104,17 @@ pub async fn run_intake(run: IntakeRun) -> Result<IntakeReport> {
     };
     let control = run.control.clone();
     let fetcher = run.fetcher.clone();
-    let given = Arc::new(run.given.clone());
     let mut reads = futures::stream::iter(pending)
         .map(|t| {
-            let (fetcher, control, given) = (fetcher.clone(), control.clone(), given.clone());
+            let (fetcher, control) = (fetcher.clone(), control.clone());
             async move {
                 if !control.proceed().await {
                     return None;
                 }
-                let got = intake::read_site(
-                    &fetcher,
-                    &t.domain,
-                    given.get(&t.domain).map(String::as_str),
-                )
-                .await;
+                // An address given in full (a list's URL, a search hit) is
+                // tried before the domain's bare forms.
+                let given = t.input.contains("://").then_some(t.input.as_str());
+                let got = intake::read_site(&fetcher, &t.domain, given).await;
                 Some((t, got))
             }
         })
