@@ -1,5 +1,5 @@
 //! The real binary in a real terminal (tmux): on a demo database with merge
-//! candidates, switch through all eight panes, search a company, approve a
+//! candidates, switch through all nine panes, search a company, approve a
 //! merge with `m`, export the view with `e`, quit with `q`, and check the
 //! store, the export directory and the restored terminal. Every wait is for
 //! screen content, never a fixed sleep. Skips with a message where tmux is
@@ -122,7 +122,7 @@ fn workbench_runs_in_a_real_terminal() {
         String::from_utf8_lossy(&out.stderr)
     );
     wait_for(&socket, "Companies (");
-    // All eight panes, by number.
+    // All nine panes, by number.
     for (key, needle) in [
         ("1", " Jobs "),
         ("2", "Companies ("),
@@ -132,6 +132,7 @@ fn workbench_runs_in_a_real_terminal() {
         ("6", "Quality by association"),
         ("7", " Keys"),
         ("8", " Exports · "),
+        ("9", "ICP profiles ("),
     ] {
         keys(&socket, &[key]);
         wait_for(&socket, needle);

@@ -173,6 +173,18 @@ impl Store {
         let rows = stmt.query_map(params![company_id], stored_score)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+
+    /// How many live companies have a score, per profile name.
+    pub fn icp_profile_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT s.profile, COUNT(*)
+             FROM icp_scores s JOIN companies c ON c.id = s.company_id
+             WHERE c.status = 'active' AND c.merged_into IS NULL
+             GROUP BY s.profile ORDER BY s.profile",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
 }
 
 fn stored_score(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredIcpScore> {
@@ -354,5 +366,9 @@ mod tests {
         let profiles: Vec<&str> = of_b.iter().map(|s| s.profile.as_str()).collect();
         assert_eq!(profiles, vec!["texas", "aero"]);
         assert_eq!(of_b[0].company_name, "Bare Gear");
+        assert_eq!(
+            store.icp_profile_counts().unwrap(),
+            vec![("aero".to_string(), 3), ("texas".to_string(), 1)]
+        );
     }
 }

@@ -45,6 +45,7 @@ actions! {
     ShowQuality => "show_quality", "Quality pane";
     ShowKeys => "show_keys", "Keys pane";
     ShowExports => "show_exports", "Exports pane";
+    ShowProfiles => "show_profiles", "Profiles pane";
     NextPane => "next_pane", "next pane";
     PrevPane => "prev_pane", "previous pane";
     Refresh => "refresh", "reload";
@@ -94,6 +95,10 @@ actions! {
     DeleteKey => "delete_key", "delete the key";
     // Exports.
     Profile => "profile", "next export profile";
+    // Profiles.
+    NewProfile => "new_profile", "new profile";
+    EditProfile => "edit_profile", "edit the profile";
+    ScoreProfile => "score_profile", "score every company";
     // Text input (a mode of the keymap).
     Accept => "accept", "accept";
     CancelInput => "cancel_input", "cancel";

@@ -97,6 +97,7 @@ impl App {
             Box::new(panes::quality::QualityPane::default()),
             Box::new(panes::keys::KeysPane::default()),
             Box::new(panes::exports::ExportsPane::default()),
+            Box::new(panes::profiles::ProfilesPane::default()),
         ];
         Self {
             keymap,
@@ -516,7 +517,19 @@ impl App {
         }
     }
 
+    /// The tab bar's labels; with one space between them instead of two
+    /// when the padded ones would not fit the screen's width.
     fn tab_labels(&self) -> Vec<String> {
+        let padded = self.tab_labels_with(" ");
+        let width: usize = padded.iter().map(|l| l.chars().count()).sum();
+        if width <= usize::from(self.size.0) {
+            padded
+        } else {
+            self.tab_labels_with("")
+        }
+    }
+
+    fn tab_labels_with(&self, pad: &str) -> Vec<String> {
         PaneId::ALL
             .iter()
             .map(|p| {
@@ -529,7 +542,7 @@ impl App {
                     }
                     _ => String::new(),
                 };
-                format!(" {} {}{} ", p.index() + 1, p.title(), badge)
+                format!(" {} {}{}{pad}", p.index() + 1, p.title(), badge)
             })
             .collect()
     }
@@ -647,7 +660,7 @@ impl App {
         lines.push(Line::from("While typing").bold());
         lines.extend(self.keymap.help(Scope::Input).into_iter().map(entry));
         let mut global = vec![Line::from("Everywhere").bold()];
-        // The eight pane switches take one line.
+        // The pane switches take one line.
         let (panes, rest): (Vec<_>, Vec<_>) = self
             .keymap
             .help(Scope::Global)
@@ -658,7 +671,7 @@ impl App {
         if !panes.is_empty() {
             let keys: Vec<String> = panes.into_iter().map(|(k, _)| k).collect();
             global.push(Line::from(format!(
-                "  {:<10} the eight panes",
+                "  {:<10} the nine panes",
                 keys.join("")
             )));
         }

@@ -13,7 +13,9 @@ use anyhow::{Context, Result, bail};
 use super::panes::ExportView;
 use super::panes::companies::CompanyQuery;
 use super::panes::jobs::JobSpec;
+use crate::enrich::analysis::Analysis;
 use crate::export::{ExportedFile, Profile};
+use crate::icp::IcpProfile;
 use crate::model::{Company, DecisionKind, DecisionRow, MemberRecord};
 use crate::resolve::review::{self, ReviewItem};
 use crate::search::browse::{CompanySearch, SearchHandle};
@@ -21,7 +23,7 @@ use crate::secrets::Secrets;
 use crate::store::{
     AssociationQuality, CompanyListRow, ContactLine, DeadLetterRow, DriftAlertRow, EventLine,
     ExportRun, JobControl, JobRow, NewExportRun, PageKey, PhaseRow, ProviderUsage, RelationLine,
-    SignalGroup, SignalGroupBy, SignalRow, Store,
+    SignalGroup, SignalGroupBy, SignalRow, Store, StoredIcpScore,
 };
 
 /// Which answer an answer replaces. Queries in the same slot of a pane
@@ -109,6 +111,16 @@ pub enum Work {
         view: ExportView,
         profile: Profile,
     },
+    /// The ICP profiles, and the chosen one (else the first) in full.
+    Profiles {
+        selected: Option<String>,
+    },
+    /// Writes a starter profile with this name (never over an existing one).
+    NewProfile(String),
+    /// Writes an edited profile over its file.
+    SaveProfile(Box<IcpProfile>),
+    /// Scores every company against the profile with this name.
+    ScoreProfile(String),
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +152,9 @@ pub struct CompanyDetail {
     pub signals: Vec<SignalRow>,
     pub relationships: Vec<RelationLine>,
     pub decisions: Vec<DecisionRow>,
+    /// Its score against each ICP profile, best fit first.
+    pub icp: Vec<StoredIcpScore>,
+    pub analysis: Option<Analysis>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +180,27 @@ pub struct KeysData {
     pub keys: Vec<(String, Option<(String, String)>)>,
 }
 
+/// Companies ranked against a profile the Profiles pane shows.
+pub const PROFILE_TOP: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct ProfilesData {
+    /// Where the profile files are (`<config dir>/profiles`).
+    pub dir: PathBuf,
+    /// Every profile with the number of companies scored against it.
+    pub profiles: Vec<(String, i64)>,
+    pub selected: Option<SelectedProfile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SelectedProfile {
+    pub name: String,
+    /// The profile, or why its file does not read.
+    pub profile: Result<IcpProfile, String>,
+    /// Its best-ranked companies, by prospect score.
+    pub top: Vec<StoredIcpScore>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Loaded {
     StatusCounts(super::app::Counts),
@@ -184,6 +220,12 @@ pub enum Loaded {
     Keys(KeysData),
     Exports(Vec<ExportRun>),
     Exported(Vec<ExportedFile>),
+    Profiles(Box<ProfilesData>),
+    /// A profile file was written: the profile's name and what to say.
+    ProfileSaved {
+        name: String,
+        message: String,
+    },
     /// A change went through; what to tell the analyst.
     Done(String),
 }
@@ -199,6 +241,8 @@ pub enum Loaded {
 pub struct WorkEnv {
     pub db: PathBuf,
     pub export_dir: PathBuf,
+    /// The config file's directory; ICP profiles are in its `profiles/`.
+    pub config_dir: PathBuf,
     pub secrets: Arc<Secrets>,
     indexer: Arc<Mutex<Option<CompanySearch>>>,
     searcher: Arc<Mutex<Option<SearchHandle>>>,
@@ -214,11 +258,18 @@ impl WorkEnv {
         Self {
             db: db.to_path_buf(),
             export_dir: export_dir.to_path_buf(),
+            config_dir: super::config_dir(None),
             secrets,
             indexer: Arc::new(Mutex::new(None)),
             searcher: Arc::new(Mutex::new(None)),
             search_ready: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The same, with ICP profiles in `dir` (the config file's directory).
+    pub fn with_config_dir(mut self, dir: &Path) -> Self {
+        self.config_dir = dir.to_path_buf();
+        self
     }
 
     fn read(&self) -> Result<Store> {
@@ -373,6 +424,8 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
                 signals: store.signals_in(SignalGroupBy::Company, &id.to_string(), 100)?,
                 relationships: store.relationships_of(id, 200)?,
                 decisions: store.decisions_of(id)?,
+                icp: store.icp_score_of(id)?,
+                analysis: store.company_analysis(id)?,
                 company,
             }))
         }
@@ -489,6 +542,65 @@ pub fn run_work(env: &WorkEnv, work: Work) -> Result<Loaded> {
         }
         Work::Exports => Loaded::Exports(env.read()?.export_runs(100)?),
         Work::Export { view, profile } => Loaded::Exported(export_view(env, &view, profile)?),
+        Work::Profiles { selected } => Loaded::Profiles(Box::new(profiles(env, selected)?)),
+        Work::NewProfile(name) => {
+            let path = crate::icp::profile::profile_path(&env.config_dir, &name)?;
+            if path.exists() {
+                bail!(
+                    "{} already exists; pick another name or e to edit it",
+                    path.display()
+                );
+            }
+            let profile = IcpProfile::parse(&IcpProfile::template(&name))
+                .context("reading the starter profile")?;
+            let path = profile.save(&env.config_dir)?;
+            Loaded::ProfileSaved {
+                message: format!("wrote {}; e edits it, s scores with it", path.display()),
+                name,
+            }
+        }
+        Work::SaveProfile(profile) => {
+            let path = profile.save(&env.config_dir)?;
+            Loaded::ProfileSaved {
+                name: profile.name.clone(),
+                message: format!("saved {}", path.display()),
+            }
+        }
+        Work::ScoreProfile(name) => {
+            let profile = IcpProfile::load(&env.config_dir, &name)?;
+            let report = crate::icp::score_store(&env.write()?, &profile, None)?;
+            Loaded::Done(report.summary())
+        }
+    })
+}
+
+/// The profiles in the config directory with their scored counts, and
+/// `selected` (else the first) read in full with its ranking.
+fn profiles(env: &WorkEnv, selected: Option<String>) -> Result<ProfilesData> {
+    let store = env.read()?;
+    let names = crate::icp::list_profiles(&env.config_dir)?;
+    let counts = store.icp_profile_counts()?;
+    let scored = |name: &str| {
+        counts
+            .iter()
+            .find(|(p, _)| p == name)
+            .map_or(0, |(_, n)| *n)
+    };
+    let chosen = selected
+        .filter(|s| names.contains(s))
+        .or_else(|| names.first().cloned());
+    let selected = match chosen {
+        Some(name) => Some(SelectedProfile {
+            profile: IcpProfile::load(&env.config_dir, &name).map_err(|e| format!("{e:#}")),
+            top: store.icp_scores(&name, PROFILE_TOP)?,
+            name,
+        }),
+        None => None,
+    };
+    Ok(ProfilesData {
+        dir: crate::icp::profiles_dir(&env.config_dir),
+        profiles: names.iter().map(|n| (n.clone(), scored(n))).collect(),
+        selected,
     })
 }
 

@@ -199,6 +199,7 @@ impl Default for KeyMap {
             A::ShowQuality,
             A::ShowKeys,
             A::ShowExports,
+            A::ShowProfiles,
         ]
         .into_iter()
         .enumerate()
@@ -266,6 +267,11 @@ impl Default for KeyMap {
         let mut t = Vec::new();
         bind(&mut t, &[c('p')], A::Profile);
         panes.insert(PaneId::Exports, t);
+        let mut t = Vec::new();
+        bind(&mut t, &[c('n')], A::NewProfile);
+        bind(&mut t, &[c('e')], A::EditProfile);
+        bind(&mut t, &[c('s')], A::ScoreProfile);
+        panes.insert(PaneId::Profiles, t);
 
         let mut input = Vec::new();
         bind(&mut input, &[p(Enter)], A::Accept);
@@ -362,12 +368,20 @@ impl KeyMap {
             .collect()
     }
 
-    /// The first key of an action in a pane (or globally), for hints.
+    /// The first key of an action in a pane (or globally), for hints. A
+    /// global key the pane binds to something else does not count: in that
+    /// pane it does the other thing.
     pub fn key_for(&self, pane: PaneId, action: Action) -> Option<Key> {
-        [Scope::Pane(pane), Scope::Global]
-            .into_iter()
-            .flat_map(|s| self.table(s).iter())
+        let local = self.table(Scope::Pane(pane));
+        local
+            .iter()
             .find(|(_, a)| *a == action)
+            .or_else(|| {
+                self.table(Scope::Global)
+                    .iter()
+                    .filter(|(k, _)| !local.iter().any(|(l, _)| l == k))
+                    .find(|(_, a)| *a == action)
+            })
             .map(|(k, _)| *k)
     }
 }
@@ -486,5 +500,26 @@ mod tests {
         }
         let g = km.help(Scope::Global);
         assert!(g.iter().any(|(k, d)| k == "q/^c" && *d == "quit"), "{g:?}");
+    }
+
+    #[test]
+    fn hints_skip_a_global_key_the_pane_takes_over() {
+        let km = KeyMap::default();
+        let e = Key::plain(KeyCode::Char('e'));
+        assert_eq!(km.key_for(PaneId::Companies, Action::Export), Some(e));
+        // `e` edits in the Profiles pane: no key exports there.
+        assert_eq!(km.key_for(PaneId::Profiles, Action::Export), None);
+        assert_eq!(km.key_for(PaneId::Profiles, Action::EditProfile), Some(e));
+        assert_eq!(
+            km.action(PaneId::Profiles, &ev(KeyCode::Char('s'))),
+            Some(Action::ScoreProfile)
+        );
+        let cfg: KeysConfig = toml::from_str("[profiles]\nscore_profile = \"S\"\n").unwrap();
+        let km = KeyMap::with_overrides(&cfg).unwrap();
+        assert_eq!(
+            km.action(PaneId::Profiles, &ev(KeyCode::Char('S'))),
+            Some(Action::ScoreProfile)
+        );
+        assert_eq!(km.action(PaneId::Profiles, &ev(KeyCode::Char('s'))), None);
     }
 }

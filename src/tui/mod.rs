@@ -1,4 +1,4 @@
-//! The terminal UI: the workbench's eight panes over one store.
+//! The terminal UI: the workbench's nine panes over one store.
 //!
 //! One `tokio::select!` loop takes terminal input, answers of work run off
 //! the UI thread, pipeline events from a job this TUI started, and a
@@ -48,6 +48,21 @@ pub struct TuiOptions {
     pub config: Config,
     pub config_path: Option<PathBuf>,
     pub secrets: Arc<Secrets>,
+}
+
+/// The directory of the config file `config_path` (the default one when
+/// none is given): ICP profiles live in its `profiles/`, as for `nam icp`.
+pub fn config_dir(config_path: Option<&Path>) -> PathBuf {
+    let file = match config_path {
+        Some(p) => Some(p.to_path_buf()),
+        None => crate::config::Paths::resolve(None, None)
+            .ok()
+            .map(|p| p.config),
+    };
+    file.as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// The request a `StartJob` effect turns into: a new job takes the
@@ -128,7 +143,8 @@ pub async fn run(db: &Path, opts: TuiOptions) -> Result<()> {
         store.mark_interrupted_jobs()?;
     }
     let keymap = keymap::KeyMap::with_overrides(&opts.config.keys)?;
-    let env = WorkEnv::new(db, &opts.config.export.out_dir, opts.secrets.clone());
+    let env = WorkEnv::new(db, &opts.config.export.out_dir, opts.secrets.clone())
+        .with_config_dir(&config_dir(opts.config_path.as_deref()));
     // The search index catches up in the background; searches wait for it.
 
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;

@@ -16,7 +16,10 @@ use super::keymap::KeyMap;
 use super::panes::PaneId;
 use super::panes::companies::CompaniesPane;
 use super::panes::jobs::JobsPane;
+use super::panes::profiles::ProfilesPane;
 use super::panes::review::ReviewPane;
+use crate::enrich::analysis::{Analysis, AnalysisMethod};
+use crate::icp::IcpProfile;
 use crate::model::{JobMode, MemberRecord, PairEvidence, PipelineEvent};
 use crate::secrets::Secrets;
 use crate::store::crawl::DeadLetterWrite;
@@ -29,6 +32,8 @@ fn key(c: KeyCode) -> KeyEvent {
 struct Harness {
     _dir: tempfile::TempDir,
     db: PathBuf,
+    /// The config file's directory: ICP profiles are in its `profiles/`.
+    config_dir: PathBuf,
     env: WorkEnv,
     app: App,
     /// Jobs the app asked to start (the loop would start them).
@@ -128,6 +133,27 @@ fn seed(store: &Store) {
         })
         .unwrap();
     store
+        .record_analysis(
+            gear,
+            &Analysis {
+                method: AnalysisMethod::Rules,
+                business_type: Some("manufacturer".into()),
+                naics: Some("333612".into()),
+                products: vec!["spur gears".into(), "gearboxes".into()],
+                value_propositions: vec![
+                    "AGMA Q12 tolerances".into(),
+                    "two-week lead times".into(),
+                ],
+                target_market: Some("industrial OEMs".into()),
+                confidence: 0.7,
+                model: Some("llama3.1".into()),
+                prompt: Some("{\"messages\": []}".into()),
+                response: Some("I cannot help with that.".into()),
+                fallback_reason: Some("the answer was not JSON".into()),
+            },
+        )
+        .unwrap();
+    store
         .add_competitor_signal(&NewSignal {
             company_id: gear,
             vendor: "Epicor".into(),
@@ -153,20 +179,57 @@ fn seed(store: &Store) {
         .unwrap();
 }
 
+/// The seeded ICP profiles: `gears` (every company scored against it) and
+/// `tools` (none scored yet).
+fn gears_profile() -> IcpProfile {
+    IcpProfile {
+        name: "gears".into(),
+        description: "Gear makers that outgrew their ERP".into(),
+        product: "Manufacturing ERP".into(),
+        value_proposition: "job costing a shop floor can trust".into(),
+        ideal_customer: "Owner-led gear shops with 20-500 employees".into(),
+        target_market: "power transmission".into(),
+        industries: vec!["gear".into()],
+        employees_min: Some(20),
+        employees_max: Some(500),
+        locations: vec!["IL".into(), "OH".into()],
+        competitors: vec!["Epicor".into()],
+        pain_points: vec!["spreadsheet scheduling".into()],
+        ..Default::default()
+    }
+}
+
+fn seed_profiles(store: &Store, config_dir: &std::path::Path) {
+    let gears = gears_profile();
+    gears.save(config_dir).unwrap();
+    crate::icp::score_store(store, &gears, None).unwrap();
+    IcpProfile {
+        name: "tools".into(),
+        industries: vec!["tooling".into()],
+        locations: vec!["ON".into()],
+        ..Default::default()
+    }
+    .save(config_dir)
+    .unwrap();
+}
+
 impl Harness {
     fn with(seeded: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("nam.db");
+        let config_dir = dir.path().join("config");
         let store = Store::open(&db).unwrap();
         if seeded {
             seed(&store);
+            seed_profiles(&store, &config_dir);
         }
         drop(store);
         let env = WorkEnv::new(
             &db,
             &dir.path().join("exports"),
             Arc::new(Secrets::mock().unwrap()),
-        );
+        )
+        .with_config_dir(&config_dir);
         let mut app = App::new("test.db".into(), KeyMap::default());
         app.update(Msg::Resize {
             width: 100,
@@ -175,6 +238,7 @@ impl Harness {
         let mut h = Self {
             _dir: dir,
             db,
+            config_dir,
             env,
             app,
             started: Vec::new(),
@@ -230,13 +294,21 @@ impl Harness {
     }
 
     fn screen(&self) -> String {
-        let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        self.screen_sized(100, 24)
+    }
+
+    fn screen_sized(&self, width: u16, height: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
         t.draw(|f| self.app.render(f)).unwrap();
         t.backend().to_string()
     }
 
     fn store(&self) -> Store {
         Store::open(&self.db).unwrap()
+    }
+
+    fn profiles(&self) -> &ProfilesPane {
+        self.app.pane_as::<ProfilesPane>(PaneId::Profiles).unwrap()
     }
 
     fn companies(&self) -> &CompaniesPane {
@@ -263,12 +335,13 @@ fn broken() -> Harness {
     let mut h = Harness::empty();
     std::fs::write(&h.db, b"this is not a database").unwrap();
     let _ = std::fs::remove_file(h.db.with_extension("db-wal"));
-    h.env = WorkEnv::new(&h.db, &h.env.export_dir, h.env.secrets.clone());
+    h.env = WorkEnv::new(&h.db, &h.env.export_dir, h.env.secrets.clone())
+        .with_config_dir(&h.config_dir);
     h
 }
 
 #[test]
-fn digits_switch_through_all_eight_panes() {
+fn digits_switch_through_all_nine_panes() {
     let mut h = Harness::new();
     for (i, pane) in PaneId::ALL.iter().enumerate() {
         h.press(KeyCode::Char(char::from_digit(i as u32 + 1, 10).unwrap()));
@@ -278,7 +351,7 @@ fn digits_switch_through_all_eight_panes() {
     h.press(KeyCode::Tab);
     assert_eq!(h.app.active, PaneId::Jobs);
     h.press(KeyCode::BackTab);
-    assert_eq!(h.app.active, PaneId::Exports);
+    assert_eq!(h.app.active, PaneId::Profiles);
 }
 
 #[test]
@@ -1025,4 +1098,215 @@ fn a_failed_export_is_reported_without_hiding_the_pane() {
         let screen = h.screen();
         assert!(!screen.contains("Could not"), "pane {pane}:\n{screen}");
     }
+}
+
+#[test]
+fn profiles_typical_empty_and_error() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('9'));
+    let data = h.profiles().data.as_ref().unwrap();
+    assert_eq!(
+        data.profiles,
+        vec![("gears".to_string(), 4), ("tools".to_string(), 0)]
+    );
+    let chosen = data.selected.as_ref().unwrap();
+    assert_eq!(chosen.name, "gears");
+    assert_eq!(chosen.top[0].company_name, "Brightline Gear Works");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Gear makers that outgrew their ERP")
+            && screen.contains("Brightline Gear Works")
+            && screen.contains("competitor 20/20"),
+        "{screen}"
+    );
+    // `e` edits here: the hints do not offer it as export.
+    assert!(!screen.contains("export this view"), "{screen}");
+    snap!("profiles_typical", screen);
+    // The other profile has no scores yet and says how to get them.
+    h.press(KeyCode::Char('j'));
+    let screen = h.screen();
+    assert!(screen.contains("s scores them all"), "{screen}");
+    // Enter on gears opens its best prospect in the company detail.
+    h.press(KeyCode::Char('k'));
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.active, PaneId::Companies);
+    let detail = h.companies().detail.as_ref().unwrap();
+    assert_eq!(
+        detail.detail.as_ref().unwrap().company.name,
+        "Brightline Gear Works"
+    );
+
+    let mut e = Harness::empty();
+    e.press(KeyCode::Char('9'));
+    let screen = e.screen();
+    assert!(
+        screen.contains("No ICP profiles yet") && screen.contains("nam icp new NAME"),
+        "{screen}"
+    );
+    snap!("profiles_empty", screen);
+    let mut b = broken();
+    b.press(KeyCode::Char('9'));
+    let screen = b.screen();
+    assert!(screen.contains("Could not load ICP profiles"), "{screen}");
+    snap!("profiles_error", screen);
+}
+
+/// Moves the form's focus to field `n` (0 is the description).
+fn to_field(h: &mut Harness, n: usize) {
+    for _ in 0..n {
+        h.press(KeyCode::Tab);
+    }
+}
+
+fn clear_line(h: &mut Harness) {
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+#[test]
+fn the_profile_form_saves_the_file_and_keeps_bad_numbers_open() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('9'));
+    h.press(KeyCode::Char('e'));
+    let screen = h.screen();
+    assert!(screen.contains("Edit profile gears"), "{screen}");
+    snap!("profiles_form", screen);
+    clear_line(&mut h);
+    h.chars("Gear shops in the Midwest");
+    to_field(&mut h, 5);
+    h.chars(", gearbox");
+    // Employees min (field 12): not a number.
+    to_field(&mut h, 7);
+    clear_line(&mut h);
+    h.chars("about fifty");
+    h.press(KeyCode::Enter);
+    let status = h.app.status.clone().unwrap();
+    assert!(
+        status.starts_with("Error") && status.contains("not a whole number"),
+        "{status}"
+    );
+    assert!(
+        h.profiles().form.is_some(),
+        "the form closed on a bad number"
+    );
+    assert_eq!(
+        IcpProfile::load(&h.config_dir, "gears").unwrap(),
+        gears_profile(),
+        "a refused form must not write the file"
+    );
+    // A number the profile refuses (above the maximum): the save fails,
+    // the form stays open with the reason.
+    clear_line(&mut h);
+    h.chars("900");
+    h.press(KeyCode::Enter);
+    let status = h.app.status.clone().unwrap();
+    assert!(status.contains("above employees_max"), "{status}");
+    assert!(h.profiles().form.is_some());
+    clear_line(&mut h);
+    h.chars("40");
+    h.press(KeyCode::Enter);
+    assert!(h.profiles().form.is_none(), "{:?}", h.app.status);
+    let saved = IcpProfile::load(&h.config_dir, "gears").unwrap();
+    let mut expected = gears_profile();
+    expected.description = "Gear shops in the Midwest".into();
+    expected.industries = vec!["gear".into(), "gearbox".into()];
+    expected.employees_min = Some(40);
+    assert_eq!(saved, expected);
+    assert!(h.app.status.as_deref().unwrap().starts_with("saved "));
+    assert!(h.screen().contains("Gear shops in the Midwest"));
+    // Esc leaves the file alone.
+    h.press(KeyCode::Char('e'));
+    h.chars(" and beyond");
+    h.press(KeyCode::Esc);
+    assert!(h.profiles().form.is_none());
+    assert_eq!(IcpProfile::load(&h.config_dir, "gears").unwrap(), expected);
+}
+
+#[test]
+fn s_scores_every_company_against_the_selected_profile() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('9'));
+    h.press(KeyCode::Char('j'));
+    assert!(h.store().icp_scores("tools", 10).unwrap().is_empty());
+    h.press(KeyCode::Char('s'));
+    let scores = h.store().icp_scores("tools", 10).unwrap();
+    assert_eq!(scores.len(), 4);
+    // The Canadian forge is the one in the profile's location.
+    assert_eq!(scores[0].company_name, "Northern Forge Ltd.");
+    let status = h.app.status.clone().unwrap();
+    assert!(
+        status.starts_with("4 companies scored against ICP profile tools"),
+        "{status}"
+    );
+    let data = h.profiles().data.as_ref().unwrap();
+    assert_eq!(data.profiles[1], ("tools".to_string(), 4));
+    assert_eq!(data.selected.as_ref().unwrap().name, "tools");
+    assert_eq!(data.selected.as_ref().unwrap().top.len(), 4);
+}
+
+#[test]
+fn a_new_profile_is_written_and_a_bad_name_refused() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('9'));
+    h.press(KeyCode::Char('n'));
+    h.chars("my gears!");
+    h.press(KeyCode::Enter);
+    let status = h.app.status.clone().unwrap();
+    assert!(
+        status.starts_with("Error") && status.contains("letters, digits"),
+        "{status}"
+    );
+    assert!(h.profiles().naming.is_some(), "the name line stays open");
+    assert_eq!(
+        crate::icp::list_profiles(&h.config_dir).unwrap(),
+        ["gears", "tools"]
+    );
+    clear_line(&mut h);
+    h.chars("gears");
+    h.press(KeyCode::Enter);
+    assert!(h.app.status.as_deref().unwrap().contains("exists"));
+    assert_eq!(
+        IcpProfile::load(&h.config_dir, "gears").unwrap(),
+        gears_profile()
+    );
+    clear_line(&mut h);
+    h.chars("castings");
+    h.press(KeyCode::Enter);
+    assert!(h.profiles().naming.is_none());
+    let written = IcpProfile::load(&h.config_dir, "castings").unwrap();
+    assert_eq!(
+        written,
+        IcpProfile::parse(&IcpProfile::template("castings")).unwrap()
+    );
+    let data = h.profiles().data.as_ref().unwrap();
+    assert_eq!(data.selected.as_ref().unwrap().name, "castings");
+    assert_eq!(data.profiles[h.profiles().selected].0, "castings");
+}
+
+#[test]
+fn detail_shows_icp_reasons_and_the_analysis() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('9'));
+    h.press(KeyCode::Enter);
+    // Scroll past the fields and listings to the ICP and analysis sections.
+    for _ in 0..18 {
+        h.press(KeyCode::Char('j'));
+    }
+    let screen = h.screen_sized(100, 30);
+    for want in [
+        "ICP fit (1)",
+        "gears   fit",
+        "competitor  20.0/20  ",
+        "location    15.0/15  ",
+        "reach",
+        "Analysis (rules · 70% · model llama3.1)",
+        "the answer was not JSON",
+        "AGMA Q12 tolerances; two-week lead times",
+        "333612",
+    ] {
+        assert!(screen.contains(want), "{want:?} in\n{screen}");
+    }
+    snap!("company_detail_icp", screen);
 }

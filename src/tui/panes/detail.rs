@@ -1,5 +1,6 @@
 //! One company in full: every field with its provenance, the listings it
-//! came from, contacts, events, competitor signals and merge history.
+//! came from, its ICP scores with their reasons, what the analysis found,
+//! contacts, events, competitor signals and merge history.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -152,6 +153,10 @@ impl DetailView {
             )));
         }
         lines.push(Line::from(""));
+        lines.extend(icp_lines(d, ctx));
+        lines.push(Line::from(""));
+        lines.extend(analysis_lines(d, ctx));
+        lines.push(Line::from(""));
         lines.push(section(format!("Contacts ({})", d.contacts.len())));
         for k in &d.contacts {
             let bits: Vec<&str> = [k.title.as_deref(), k.email.as_deref(), k.phone.as_deref()]
@@ -239,4 +244,91 @@ impl DetailView {
             .scroll((self.scroll, 0));
         frame.render_widget(p, area);
     }
+}
+
+/// Its fit and prospect per ICP profile, each with every reason.
+fn icp_lines(d: &CompanyDetail, ctx: &Ctx) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let mut lines = vec![Line::from(Span::styled(
+        format!("ICP fit ({})", d.icp.len()),
+        t.header,
+    ))];
+    if d.icp.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  not scored yet: s in the Profiles pane (or nam icp score NAME) scores every company",
+            t.dim,
+        )));
+    }
+    for s in &d.icp {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", s.profile), t.title),
+            Span::raw(format!("   fit {:.0} · prospect {:.0}", s.fit, s.prospect)),
+            Span::styled(format!("   scored {}", s.scored_at), t.dim),
+        ]));
+        for r in &s.reasons {
+            let points = format!("{:>9}", format!("{:.1}/{:.0}", r.points, r.max));
+            let style = if r.max > 0.0 && r.points >= r.max {
+                t.good
+            } else if r.max > 0.0 && r.points == 0.0 {
+                t.warn
+            } else {
+                ratatui::style::Style::default()
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("    {:<10}", r.factor)),
+                Span::styled(points, style),
+                Span::raw(format!("  {}", r.detail)),
+            ]));
+        }
+    }
+    lines
+}
+
+/// What the analysis found and how: rules or a model, and why the rules
+/// took over when the model's answer was not used.
+fn analysis_lines(d: &CompanyDetail, ctx: &Ctx) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let Some(a) = &d.analysis else {
+        return vec![
+            Line::from(Span::styled("Analysis", t.header)),
+            Line::from(Span::styled(
+                "  none yet: an enrich job analyses what a company is and sells",
+                t.dim,
+            )),
+        ];
+    };
+    let mut head = format!("Analysis ({} · {:.0}%", a.method, a.confidence * 100.0);
+    if let Some(model) = &a.model {
+        head.push_str(&format!(" · model {model}"));
+    }
+    head.push(')');
+    let mut lines = vec![Line::from(Span::styled(head, t.header))];
+    if let Some(why) = &a.fallback_reason {
+        lines.push(Line::from(Span::styled(
+            format!("  the model's answer was not used ({why}); the rules took over"),
+            t.warn,
+        )));
+    }
+    let dash = |v: Option<&String>| v.cloned().unwrap_or_else(|| "—".into());
+    let list = |v: &[String], sep: &str| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(sep)
+        }
+    };
+    let rows = [
+        ("Business", dash(a.business_type.as_ref())),
+        ("NAICS", dash(a.naics.as_ref())),
+        ("Products", list(&a.products, ", ")),
+        ("Value", list(&a.value_propositions, "; ")),
+        ("Market", dash(a.target_market.as_ref())),
+    ];
+    for (label, value) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {label:<10}"), t.title),
+            Span::raw(value),
+        ]));
+    }
+    lines
 }

@@ -8,6 +8,7 @@ pub mod detail;
 pub mod exports;
 pub mod jobs;
 pub mod keys;
+pub mod profiles;
 pub mod quality;
 pub mod review;
 pub mod signals;
@@ -25,7 +26,7 @@ use super::keymap::KeyMap;
 use super::theme::Theme;
 use crate::model::PipelineEvent;
 
-/// The eight panes, in tab order (`1`–`8`).
+/// The nine panes, in tab order (`1`–`9`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaneId {
@@ -37,10 +38,11 @@ pub enum PaneId {
     Quality,
     Keys,
     Exports,
+    Profiles,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 8] = [
+    pub const ALL: [PaneId; 9] = [
         PaneId::Jobs,
         PaneId::Companies,
         PaneId::Review,
@@ -49,6 +51,7 @@ impl PaneId {
         PaneId::Quality,
         PaneId::Keys,
         PaneId::Exports,
+        PaneId::Profiles,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +64,7 @@ impl PaneId {
             PaneId::Quality => "Quality",
             PaneId::Keys => "Keys",
             PaneId::Exports => "Exports",
+            PaneId::Profiles => "Profiles",
         }
     }
 
@@ -75,6 +79,7 @@ impl PaneId {
             PaneId::Quality => "quality",
             PaneId::Keys => "keys",
             PaneId::Exports => "exports",
+            PaneId::Profiles => "profiles",
         }
     }
 
@@ -93,6 +98,7 @@ impl PaneId {
             Action::ShowQuality => PaneId::Quality,
             Action::ShowKeys => PaneId::Keys,
             Action::ShowExports => PaneId::Exports,
+            Action::ShowProfiles => PaneId::Profiles,
             _ => return None,
         })
     }
