@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS icp_scores (
     PRIMARY KEY (profile, company_id)
 );
 CREATE INDEX IF NOT EXISTS icp_scores_rank ON icp_scores(profile, prospect DESC);
+CREATE INDEX IF NOT EXISTS icp_scores_company ON icp_scores(company_id);
 
 -- Sites a prospecting search turned up, and whether they qualified.
 CREATE TABLE IF NOT EXISTS prospect_leads (

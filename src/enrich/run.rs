@@ -508,10 +508,13 @@ pub async fn run_enrichment(run: EnrichRun) -> Result<EnrichReport> {
         .await
         .context("listing companies to enrich")?;
     let targets = match &run.only {
-        Some(ids) => targets
-            .into_iter()
-            .filter(|t| ids.contains(&t.target.company_id))
-            .collect(),
+        Some(ids) => {
+            let keep: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            targets
+                .into_iter()
+                .filter(|t| keep.contains(&t.target.company_id))
+                .collect()
+        }
         None => targets,
     };
     let built = Arc::new(build(&run, &used_today)?);

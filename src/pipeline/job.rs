@@ -472,10 +472,7 @@ impl Job<'_> {
     async fn intake(&mut self) -> Result<()> {
         self.begin(Phase::Discovery).await?;
         let id = self.id;
-        let has_targets = self
-            .writer
-            .call(move |s| Ok(!s.job_targets(id)?.is_empty()))
-            .await?;
+        let has_targets = self.writer.call(move |s| s.job_has_targets(id)).await?;
         let mut stats = serde_json::Map::new();
         let mut queries = std::collections::HashMap::new();
         if !has_targets {
@@ -682,10 +679,7 @@ impl Job<'_> {
             Err(e) => return Err(e),
         };
         let id = self.id;
-        let searched = self
-            .writer
-            .call(move |s| Ok(!s.job_targets(id)?.is_empty()))
-            .await?;
+        let searched = self.writer.call(move |s| s.job_has_targets(id)).await?;
         let only = match self.mode {
             JobMode::Prospect if !searched => None,
             _ => self.scope().await?,

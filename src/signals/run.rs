@@ -90,10 +90,13 @@ pub async fn run_graph(run: GraphRun) -> Result<GraphReport> {
         .await
         .context("listing company sites to read")?;
     let targets = match &run.only {
-        Some(ids) => targets
-            .into_iter()
-            .filter(|t| ids.contains(&t.company_id))
-            .collect(),
+        Some(ids) => {
+            let keep: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            targets
+                .into_iter()
+                .filter(|t| keep.contains(&t.company_id))
+                .collect()
+        }
         None => targets,
     };
     let fetcher = Arc::new(PoliteFetcher::with_options(&run.settings, &run.crawl)?);

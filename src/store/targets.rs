@@ -434,56 +434,55 @@ impl Store {
     /// How far job `job_id`'s companies are from done (see [`RunGaps`]);
     /// `profile` is the ICP profile scores are counted for.
     pub fn run_gaps(&self, job_id: i64, profile: Option<&str>) -> Result<RunGaps> {
-        let has_targets: bool = self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM job_targets WHERE job_id = ?1)",
-            [job_id],
-            |r| r.get(0),
-        )?;
         let (targets_pending, targets_failed): (i64, i64) = self.conn().query_row(
             "SELECT coalesce(sum(t.status = 'pending'), 0), coalesce(sum(t.status = 'failed'), 0)
              FROM job_targets j JOIN domain_targets t ON t.id = j.target_id WHERE j.job_id = ?1",
             [job_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let ids: Vec<i64> = if has_targets {
-            self.job_companies(job_id)?
+        // A run with targets covers their companies; any other, the store.
+        let scope = if self.job_has_targets(job_id)? {
+            Some(serde_json::Value::from(self.job_companies(job_id)?).to_string())
         } else {
-            let mut stmt = self.conn().prepare(
-                "SELECT id FROM companies WHERE status = 'active' AND merged_into IS NULL",
-            )?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
+            None
         };
-        let mut gaps = RunGaps {
-            companies: ids.len() as i64,
+        // One pass over the companies; each test is an index lookup.
+        let (companies, lacking_research, lacking_contacts, lacking_scores) =
+            self.conn().query_row(
+                "SELECT count(*),
+                    coalesce(sum(NOT EXISTS (SELECT 1 FROM company_enrichment e
+                                             WHERE e.company_id = c.id AND e.kind = 'firmographic'
+                                               AND e.status = 'found')
+                                 AND NOT EXISTS (SELECT 1 FROM company_analysis a
+                                                 WHERE a.company_id = c.id)), 0),
+                    coalesce(sum(NOT EXISTS (SELECT 1 FROM contacts k
+                                             WHERE k.company_id = c.id)), 0),
+                    coalesce(sum(NOT EXISTS (SELECT 1 FROM icp_scores i
+                                             WHERE i.company_id = c.id
+                                               AND (?2 IS NULL OR i.profile = ?2))), 0)
+                 FROM companies c
+                 WHERE c.status = 'active' AND c.merged_into IS NULL
+                   AND (?1 IS NULL OR c.id IN (SELECT value FROM json_each(?1)))",
+                params![scope, profile],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        Ok(RunGaps {
+            companies,
             targets_pending,
             targets_failed,
-            ..Default::default()
-        };
-        let mut research = self.conn().prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM company_enrichment
-                            WHERE company_id = ?1 AND kind = 'firmographic' AND status = 'found')
-                 OR EXISTS (SELECT 1 FROM company_analysis WHERE company_id = ?1)",
-        )?;
-        let mut contacts = self
-            .conn()
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM contacts WHERE company_id = ?1)")?;
-        let mut scored = self.conn().prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM icp_scores
-                            WHERE company_id = ?1 AND (?2 IS NULL OR profile = ?2))",
-        )?;
-        for id in ids {
-            if !research.query_row([id], |r| r.get::<_, bool>(0))? {
-                gaps.lacking_research += 1;
-            }
-            if !contacts.query_row([id], |r| r.get::<_, bool>(0))? {
-                gaps.lacking_contacts += 1;
-            }
-            if !scored.query_row(params![id, profile], |r| r.get::<_, bool>(0))? {
-                gaps.lacking_scores += 1;
-            }
-        }
-        Ok(gaps)
+            lacking_research,
+            lacking_contacts,
+            lacking_scores,
+        })
+    }
+
+    /// Whether job `job_id` reads domain targets (a list's or a search's).
+    pub fn job_has_targets(&self, job_id: i64) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM job_targets WHERE job_id = ?1)",
+            [job_id],
+            |r| r.get(0),
+        )?)
     }
 }
 

@@ -237,12 +237,7 @@ impl Pane for JobsPane {
 
     fn update(&mut self, action: Action, fx: &mut Fx) {
         if let Some(form) = self.form.as_mut() {
-            let n = FIELDS.len();
-            match action {
-                Action::NextField | Action::Down => form.field = (form.field + 1) % n,
-                Action::PrevField | Action::Up => form.field = (form.field + n - 1) % n,
-                _ => {}
-            }
+            super::cycle_field(&mut form.field, FIELDS.len(), action);
             return;
         }
         match action {

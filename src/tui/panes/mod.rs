@@ -274,6 +274,16 @@ pub fn clicked_row(selected: usize, len: usize, line: u16, visible: usize) -> Op
     (row < len).then_some(row)
 }
 
+/// Moves a form's focus among its `n` fields (tab/shift-tab, down/up,
+/// wrapping); other actions leave it.
+pub fn cycle_field(field: &mut usize, n: usize, action: Action) {
+    match action {
+        Action::NextField | Action::Down => *field = (*field + 1) % n,
+        Action::PrevField | Action::Up => *field = (*field + n - 1) % n,
+        _ => {}
+    }
+}
+
 /// Moves a selection within `len` rows by a movement action; false for other actions.
 pub fn move_selection(selected: &mut usize, len: usize, action: Action, page: usize) -> bool {
     let last = len.saturating_sub(1);
