@@ -11,12 +11,17 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    // Logs go to files only; a failure to open them is reported but not fatal.
-    let _log_guard = match nam::logging::init(&env.paths.log_dir) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            eprintln!("warning: logging disabled: {e:#}");
-            None
+    // Logs go to files only; a failure to open them is reported but not
+    // fatal. Commands that promise to leave no files behind log nowhere.
+    let _log_guard = if cli.writes_no_files() {
+        None
+    } else {
+        match nam::logging::init(&env.paths.log_dir) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                eprintln!("warning: logging disabled: {e:#}");
+                None
+            }
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {

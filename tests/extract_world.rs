@@ -66,6 +66,7 @@ pub fn walk(
             },
             page_type: is_profile.then_some(PageType::MemberProfile),
             structure_only: false,
+            explain: false,
         };
         let ex = extract_page(&body, &u, &ctx);
         if is_profile && ex.members.is_empty() && std::env::var("NAM_VERBOSE").is_ok() {

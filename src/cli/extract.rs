@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::config::{AssociationsFile, CrawlSettings};
 use crate::crawl::polite::PoliteFetcher;
-use crate::extract::{ExtractContext, extract_page};
+use crate::extract::classify::{PageFacts, survey};
+use crate::extract::{context_for, extract_page};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExtractArgs {
@@ -21,6 +22,10 @@ pub struct ExtractArgs {
     /// Association code: use its configured selectors and name.
     #[arg(long, value_name = "CODE")]
     pub association: Option<String>,
+    /// Also tell (on stderr) what the page was classified as and which
+    /// repeated structure was taken as the record list, and why.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 fn decode_body(bytes: &[u8], content_type: Option<&str>) -> String {
@@ -69,23 +74,45 @@ pub async fn run(args: ExtractArgs, settings: &CrawlSettings) -> Result<()> {
         url::Url::parse(b).with_context(|| format!("bad --base-url {b:?}"))?;
     }
     let page_url = args.base_url.clone().unwrap_or(source.clone());
-    let mut ctx = ExtractContext {
-        association: args.association.clone(),
-        ..Default::default()
-    };
-    if let Some(code) = &args.association {
-        let bundled = AssociationsFile::parse(crate::config::BUNDLED_ASSOCIATIONS)?;
-        if let Some(a) = bundled
-            .associations
-            .iter()
-            .find(|a| a.code.eq_ignore_ascii_case(code))
-        {
-            ctx.association_name = Some(a.name.clone());
-            ctx.association_base_url = Some(a.base_url.clone());
-            ctx.selectors = a.selectors.clone();
+    let associations = AssociationsFile::bundled()?.associations;
+    let explain = args.explain;
+    let code = args.association.clone();
+    let ex = tokio::task::spawn_blocking(move || {
+        // The crawl's two steps: the survey classifies the page, then
+        // EXTRACTION reads it as that type. Every page the crawler reads is
+        // on a directory site, and a page given here is a directory entry.
+        let mut ctx = context_for(&associations, code.as_deref(), &page_url, None);
+        let facts = PageFacts {
+            url: &page_url,
+            final_url: &page_url,
+            status: 200,
+            content_type: None,
+            body: &body,
+            hint: None,
+            association_site: true,
+            directory_seed: true,
+        };
+        let class = survey(&facts, &ctx).classification;
+        ctx.page_type = Some(class.page_type);
+        ctx.explain = explain;
+        let mut ex = extract_page(&body, &page_url, &ctx);
+        ex.explanation.insert(
+            0,
+            format!(
+                "classified as {} ({:.2}): {}",
+                class.page_type.as_str(),
+                class.confidence,
+                class.evidence.join("; ")
+            ),
+        );
+        ex
+    })
+    .await?;
+    if explain {
+        for line in &ex.explanation {
+            eprintln!("explain: {line}");
         }
     }
-    let ex = tokio::task::spawn_blocking(move || extract_page(&body, &page_url, &ctx)).await?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for m in &ex.members {

@@ -79,6 +79,14 @@ pub enum Command {
     Icp(icp::IcpArgs),
 }
 
+impl Cli {
+    /// `nam extract` reads a page and prints records: it creates no data
+    /// directory, log file or database.
+    pub fn writes_no_files(&self) -> bool {
+        matches!(self.command, Some(Command::Extract(_)))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// CSV file with a header row.

@@ -320,6 +320,7 @@ fn analyse(resp: &Response, inp: &AnalyseInput) -> Analysed {
         selectors: a.and_then(|a| a.selectors.clone()),
         page_type: (hint == Some("profile")).then_some(PageType::MemberProfile),
         structure_only: true,
+        explain: false,
     };
     let facts = PageFacts {
         url: inp.url.as_str(),

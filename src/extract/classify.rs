@@ -80,6 +80,7 @@ pub struct PageSurvey {
 pub fn survey(f: &PageFacts<'_>, ctx: &super::ExtractContext) -> PageSurvey {
     let ctx = super::ExtractContext {
         structure_only: true,
+        explain: false,
         ..ctx.clone()
     };
     let ex = super::extract_page(f.body, f.final_url, &ctx);

@@ -94,6 +94,9 @@ const NOISE_ROLES: &[&str] = &[
 pub fn is_noise(el: &ElementRef<'_>) -> bool {
     let v = el.value();
     let name = v.name();
+    if matches!(name, "header" | "footer") && inside_content(el) {
+        return false;
+    }
     if NOISE_TAGS.contains(&name) || is_skip(name) {
         return true;
     }
@@ -105,8 +108,48 @@ pub fn is_noise(el: &ElementRef<'_>) -> bool {
     if v.attr("aria-hidden") == Some("true") || v.attr("hidden").is_some() {
         return true;
     }
-    let tok = |t: &str| NOISE_TOKENS.contains(&t.to_ascii_lowercase().as_str());
+    let tok = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        NOISE_TOKENS.contains(&t.as_str()) || is_ad_token(&t)
+    };
     v.classes().any(tok) || v.id().is_some_and(tok)
+}
+
+/// A `<header>`/`<footer>` inside an article, section, list item, cell or
+/// link is a card's own header (its name), not the page's chrome.
+fn inside_content(el: &ElementRef<'_>) -> bool {
+    el.ancestors().filter_map(ElementRef::wrap).any(|a| {
+        matches!(
+            a.value().name(),
+            "article" | "section" | "li" | "td" | "dd" | "main" | "a"
+        )
+    })
+}
+
+/// Class or id tokens of advertising slots and promotions ("ad", "ads",
+/// "advert", "sponsored", "promo", "blog-column-ad", "ad-slot").
+fn is_ad_token(t: &str) -> bool {
+    matches!(
+        t,
+        "ad" | "ads"
+            | "advert"
+            | "adverts"
+            | "advertisement"
+            | "advertising"
+            | "sponsored"
+            | "promo"
+            | "promotion"
+            | "adsbygoogle"
+    ) || t.starts_with("ad-")
+        || t.starts_with("ad_")
+        || t.starts_with("ads-")
+        || t.starts_with("advert")
+        || t.ends_with("-ad")
+        || t.ends_with("-ads")
+        || t.ends_with("_ad")
+        || t.contains("-ad-")
+        || t.ends_with("-promo")
+        || t.starts_with("promo-")
 }
 
 struct Builder<'b> {

@@ -48,6 +48,8 @@ pub struct ExtractContext {
     /// keep their name and profile link, and the costly normalization of
     /// phones, addresses, websites and provenance is skipped.
     pub structure_only: bool,
+    /// Record why each structure was chosen (`nam extract --explain`).
+    pub explain: bool,
 }
 
 /// Everything read from one page.
@@ -61,6 +63,8 @@ pub struct Extraction {
     pub next_pages: Vec<String>,
     /// What the page was treated as.
     pub page_type: Option<PageType>,
+    /// Why, step by step, when [`ExtractContext::explain`] was set.
+    pub explanation: Vec<String>,
 }
 
 /// A record before normalization into a [`MemberRecord`].
@@ -91,6 +95,8 @@ pub struct PageCtx {
     pub own_name_key: Option<String>,
     pub association: String,
     pub structure_only: bool,
+    /// Filled when the caller asked why (`nam extract --explain`).
+    pub trace: Option<std::cell::RefCell<Vec<String>>>,
 }
 
 impl PageCtx {
@@ -115,6 +121,14 @@ impl PageCtx {
             own_name_key: ctx.association_name.as_deref().map(name_key),
             association: ctx.association.clone().unwrap_or_default(),
             structure_only: ctx.structure_only,
+            trace: ctx.explain.then(Default::default),
+        }
+    }
+
+    /// Notes one reason for `--explain`; free when nobody asked.
+    pub fn explain(&self, msg: impl FnOnce() -> String) {
+        if let Some(t) = &self.trace {
+            t.borrow_mut().push(msg());
         }
     }
 
@@ -266,23 +280,86 @@ fn looks_like_json(body: &str) -> bool {
 /// Extracts everything from one page. Pure: no I/O, never panics on any input.
 pub fn extract_page(body: &str, url: &str, ctx: &ExtractContext) -> Extraction {
     let mut pc = PageCtx::new(url, ctx);
+    let mut out = extract_with(body, url, ctx, &mut pc);
+    if let Some(t) = pc.trace.take() {
+        out.explanation = t.into_inner();
+    }
+    out
+}
+
+/// Ends every `<script>` at its first `</script>`. A comment opener inside a
+/// script (`<script><!-- ... <script>...</script> -->`, common in saved and
+/// "prettified" pages where the closing `-->` got escaped) otherwise makes
+/// an HTML5 parser read the rest of the page as script text.
+pub fn close_scripts(body: &str) -> std::borrow::Cow<'_, str> {
+    let lower = body.to_ascii_lowercase();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("<script") {
+        let open = at + i;
+        let Some(gt) = lower[open..].find('>') else {
+            break;
+        };
+        let content = open + gt + 1;
+        let end = lower[content..]
+            .find("</script")
+            .map_or(lower.len(), |e| content + e);
+        if let Some(c) = lower[content..end].find("<!--") {
+            let o = out.get_or_insert_with(|| String::with_capacity(body.len()));
+            let mut pos = content + c;
+            o.push_str(&body[copied..pos]);
+            // Every opener in this script loses its meaning.
+            while pos < end {
+                match lower[pos..end].find("<!--") {
+                    Some(k) => {
+                        o.push_str(&body[pos..pos + k]);
+                        o.push_str("<! --");
+                        pos += k + 4;
+                    }
+                    None => {
+                        o.push_str(&body[pos..end]);
+                        pos = end;
+                    }
+                }
+            }
+            copied = end;
+        }
+        at = end.max(content);
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&body[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(body),
+    }
+}
+
+fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -> Extraction {
     if looks_like_json(body)
         && let Ok(v) =
             serde_json::from_str::<serde_json::Value>(body.trim_start_matches('\u{feff}'))
     {
-        return json::extract(&v, &pc);
+        pc.explain(|| "the body is JSON: records from its arrays of objects".into());
+        return json::extract(&v, pc);
     }
-    let doc = Html::parse_document(body);
+    let body = close_scripts(body);
+    let doc = Html::parse_document(&body);
     pc.learn_noise(&doc);
     let mut out = Extraction {
-        next_pages: pagination_links(&doc, &pc, ctx.selectors.as_ref()),
+        next_pages: pagination_links(&doc, pc, ctx.selectors.as_ref()),
         ..Default::default()
     };
     let page_type = ctx.page_type.or_else(|| guess_page_type(&doc, url));
     out.page_type = page_type;
+    pc.explain(|| match page_type {
+        Some(t) => format!("read as a {} page", t.as_str()),
+        None => "read as a listing (no page type given or guessed)".into(),
+    });
     match page_type {
         Some(PageType::Event) | Some(PageType::ExhibitorList) => {
-            out.events = events::extract(&doc, &pc, ctx);
+            out.events = events::extract(&doc, pc, ctx);
             return out;
         }
         Some(PageType::CompanySite) | Some(PageType::LoginWall) | Some(PageType::Other) => {
@@ -292,22 +369,26 @@ pub fn extract_page(body: &str, url: &str, ctx: &ExtractContext) -> Extraction {
     }
     let mut members: Vec<MemberRecord> = Vec::new();
     if page_type == Some(PageType::MemberProfile) {
-        members.extend(profile::extract(&doc, &pc, ctx.selectors.as_ref()));
+        members.extend(profile::extract(&doc, pc, ctx.selectors.as_ref()));
     } else {
         if let Some(sel) = ctx.selectors.as_ref() {
-            members = configured::extract(&doc, &pc, sel);
+            members = configured::extract(&doc, pc, sel);
+            let n = members.len();
+            pc.explain(|| format!("configured selectors: {n} records"));
         }
         if members.is_empty() {
-            members = microdata::extract(&doc, &pc);
+            members = microdata::extract(&doc, pc);
+            let n = members.len();
+            pc.explain(|| format!("schema.org microdata / JSON-LD organizations: {n} records"));
         }
         if members.is_empty() {
-            members = generic::extract(&doc, &pc)
+            members = generic::extract(&doc, pc)
                 .into_iter()
-                .filter_map(|(d, c)| finish(d, &pc, "generic", c))
+                .filter_map(|(d, c)| finish(d, pc, "generic", c))
                 .collect();
         }
         if members.len() <= 1 && ctx.page_type.is_none() && profile::looks_like_profile(&doc, url) {
-            let p = profile::extract(&doc, &pc, ctx.selectors.as_ref());
+            let p = profile::extract(&doc, pc, ctx.selectors.as_ref());
             if !p.is_empty() {
                 members = p;
                 out.page_type = Some(PageType::MemberProfile);

@@ -74,6 +74,7 @@ pub(crate) fn context_for(
         selectors: a.and_then(|a| a.selectors.clone()),
         page_type,
         structure_only: false,
+        explain: false,
     }
 }
 

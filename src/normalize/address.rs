@@ -334,3 +334,282 @@ mod tests {
         assert!(!looks_like_street("Acme Tool"));
     }
 }
+
+/// Common names of countries that ISO 3166 spells otherwise, and the
+/// constituent countries of the United Kingdom.
+const COUNTRY_ALIASES: &[(&str, &str)] = &[
+    ("uk", "GB"),
+    ("united kingdom", "GB"),
+    ("u.k", "GB"),
+    ("great britain", "GB"),
+    ("britain", "GB"),
+    ("england", "GB"),
+    ("scotland", "GB"),
+    ("wales", "GB"),
+    ("northern ireland", "GB"),
+    ("usa", "US"),
+    ("u.s.a", "US"),
+    ("u.s", "US"),
+    ("america", "US"),
+    ("united states", "US"),
+    ("uae", "AE"),
+    ("russia", "RU"),
+    ("south korea", "KR"),
+    ("korea", "KR"),
+    ("north korea", "KP"),
+    ("taiwan", "TW"),
+    ("vietnam", "VN"),
+    ("iran", "IR"),
+    ("syria", "SY"),
+    ("laos", "LA"),
+    ("bolivia", "BO"),
+    ("venezuela", "VE"),
+    ("tanzania", "TZ"),
+    ("moldova", "MD"),
+    ("czech republic", "CZ"),
+    ("czechia", "CZ"),
+    ("turkey", "TR"),
+    ("holland", "NL"),
+    ("the netherlands", "NL"),
+    ("hong kong", "HK"),
+    ("macau", "MO"),
+    ("ivory coast", "CI"),
+    ("brunei", "BN"),
+    ("micronesia", "FM"),
+    ("palestine", "PS"),
+    ("vatican", "VA"),
+];
+
+static COUNTRY_NAMES: LazyLock<std::collections::HashMap<String, &'static str>> =
+    LazyLock::new(|| {
+        let mut m = std::collections::HashMap::new();
+        for c in isocountry::CountryCode::iter() {
+            let name = deunicode::deunicode(c.name()).to_lowercase();
+            // "Taiwan, Province of China", "Bolivia (Plurinational State of)".
+            let short = name
+                .split([',', '('])
+                .next()
+                .unwrap_or(&name)
+                .trim()
+                .to_owned();
+            m.insert(short, c.alpha2());
+            m.insert(name, c.alpha2());
+        }
+        for (n, c) in COUNTRY_ALIASES {
+            m.insert((*n).to_owned(), *c);
+        }
+        m
+    });
+
+/// ISO 3166 alpha-2 code of a country named in full ("Germany", "United
+/// Kingdom", "UK", "USA"); two-letter codes are not names and give `None`.
+pub fn country_named(s: &str) -> Option<&'static str> {
+    let t = deunicode::deunicode(s.trim().trim_end_matches('.')).to_lowercase();
+    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.len() < 3 && t != "uk" {
+        return None;
+    }
+    COUNTRY_NAMES
+        .get(t.trim_start_matches("the "))
+        .copied()
+        .or_else(|| COUNTRY_NAMES.get(&t).copied())
+}
+
+/// Words of a place that is no city: regions, remote work, "worldwide".
+const NOT_A_CITY: &[&str] = &[
+    "remote",
+    "worldwide",
+    "global",
+    "globally",
+    "international",
+    "online",
+    "virtual",
+    "nationwide",
+    "various",
+    "multiple",
+    "europe",
+    "asia",
+    "africa",
+    "oceania",
+    "america",
+    "americas",
+    "emea",
+    "apac",
+    "latam",
+    "mena",
+    "nordics",
+    "scandinavia",
+    "anywhere",
+    "headquarters",
+];
+
+/// A place as directories write it: "Oakland, California, USA",
+/// "Paris, FR", "San Francisco, CA (+ Worldwide)", "Berlin", "California",
+/// "Reggio Emilia, Italy", "Sheffield S1 2AB, United Kingdom". Countries,
+/// states and regions are told apart from the city; a place that is only
+/// a country or region has no city.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Place {
+    pub city: Option<String>,
+    /// US state or Canadian province code.
+    pub state: Option<String>,
+    /// ISO alpha-2.
+    pub country: Option<String>,
+}
+
+pub fn parse_place(text: &str) -> Option<Place> {
+    // Drop parenthetical remarks.
+    let mut plain = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for ch in text.chars() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    let segs: Vec<String> = plain
+        .split([',', '\n', '·', '|'])
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if segs.is_empty() || segs.len() > 6 {
+        return None;
+    }
+    let mut p = Place::default();
+    let mut city_segs: Vec<&str> = Vec::new();
+    // "New York, NY": a state's name before a later state is the city.
+    let state_later = |i: usize| {
+        segs[i + 1..]
+            .iter()
+            .any(|s| state_code(s).is_some() || split_state_zip(s).is_some())
+    };
+    for (i, seg) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        let two_letter = seg.len() == 2 && seg.chars().all(|c| c.is_ascii_uppercase());
+        // "NY 10001" / "ON M5V 2T6": a state with its postal code.
+        let state_zip = split_state_zip(seg).filter(|(c, _, z, _)| c.is_none() && z.is_some());
+        if i > 0
+            && let Some((_, st, _, ctry)) = state_zip
+        {
+            p.state.get_or_insert_with(|| st.to_owned());
+            p.country.get_or_insert_with(|| ctry.to_owned());
+            continue;
+        }
+        if let Some((code, ctry)) =
+            state_code(seg).filter(|_| (!two_letter || i > 0) && !state_later(i))
+        {
+            p.state.get_or_insert_with(|| code.to_owned());
+            p.country.get_or_insert_with(|| ctry.to_owned());
+            continue;
+        }
+        if let Some(c) = country_named(seg) {
+            p.country = Some(c.to_owned());
+            continue;
+        }
+        if two_letter && i > 0 && last {
+            if let Ok(c) = isocountry::CountryCode::for_alpha2(seg) {
+                p.country = Some(c.alpha2().to_owned());
+            }
+            continue;
+        }
+        city_segs.push(seg);
+    }
+    p.city = city_segs
+        .first()
+        .map(|c| strip_postcode(c))
+        .filter(|c| city_shaped(c));
+    if p.city.is_none() && p.state.is_none() && p.country.is_none() {
+        return None;
+    }
+    Some(p)
+}
+
+/// "Sheffield S1 2AB" -> "Sheffield"; "75008 Paris" -> "Paris".
+fn strip_postcode(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let has_digit = |w: &str| w.chars().any(|c| c.is_ascii_digit());
+    let start = words
+        .iter()
+        .position(|w| !has_digit(w))
+        .unwrap_or(words.len());
+    let end = words[start..]
+        .iter()
+        .position(|w| has_digit(w))
+        .map_or(words.len(), |e| start + e);
+    words[start..end].join(" ")
+}
+
+fn city_shaped(c: &str) -> bool {
+    let lower = c.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 5
+        && c.chars().next().is_some_and(char::is_alphabetic)
+        && !c
+            .chars()
+            .any(|ch| ch.is_ascii_digit() || ch == '&' || ch == '/' || ch == '@')
+        && !words.iter().any(|w| *w == "and" || NOT_A_CITY.contains(w))
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::*;
+
+    fn place(s: &str) -> (Option<String>, Option<String>, Option<String>) {
+        let p = parse_place(s).unwrap_or_default();
+        (p.city, p.state, p.country)
+    }
+
+    fn some(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+
+    #[test]
+    fn places_as_directories_write_them() {
+        assert_eq!(place("Paris, FR"), (some("Paris"), None, some("FR")));
+        assert_eq!(
+            place("Oakland, California, USA"),
+            (some("Oakland"), some("CA"), some("US"))
+        );
+        assert_eq!(
+            place("San Francisco, CA (+ Worldwide)"),
+            (some("San Francisco"), some("CA"), some("US"))
+        );
+        assert_eq!(place("California, USA"), (None, some("CA"), some("US")));
+        assert_eq!(place("US and UK"), (None, None, None));
+        assert_eq!(place("UK, Remote first"), (None, None, some("GB")));
+        assert_eq!(place("Europe"), (None, None, None));
+        assert_eq!(place("Berlin"), (some("Berlin"), None, None));
+        assert_eq!(
+            place("Reggio Emilia, Italy"),
+            (some("Reggio Emilia"), None, some("IT"))
+        );
+        assert_eq!(
+            place("Guelph, Ontario, Canada"),
+            (some("Guelph"), some("ON"), some("CA"))
+        );
+        assert_eq!(
+            place("Sheffield S1 2AB, United Kingdom"),
+            (some("Sheffield"), None, some("GB"))
+        );
+        assert_eq!(place("Taipei, Taiwan"), (some("Taipei"), None, some("TW")));
+        assert_eq!(
+            place("New York, NY 10001"),
+            (some("New York"), some("NY"), some("US"))
+        );
+        assert_eq!(place("Remote"), (None, None, None));
+        assert_eq!(place("United States"), (None, None, some("US")));
+    }
+
+    #[test]
+    fn countries_by_name() {
+        assert_eq!(country_named("Germany"), Some("DE"));
+        assert_eq!(country_named("United Kingdom"), Some("GB"));
+        assert_eq!(country_named("South Korea"), Some("KR"));
+        assert_eq!(country_named("Côte d'Ivoire"), Some("CI"));
+        assert_eq!(country_named("DE"), None);
+        assert_eq!(country_named("Springfield"), None);
+    }
+}

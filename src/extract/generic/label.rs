@@ -8,7 +8,7 @@ use regex::Regex;
 use super::super::dom::{Block, Line};
 use super::super::{Draft, PageCtx};
 use crate::normalize::{
-    address::{looks_like_street, parse_address, state_code},
+    address::{country_named, looks_like_street, parse_address, parse_place, state_code},
     email::{find_email, normalize_email},
     looks_like_host, normalize_website,
     phone::{find_phone, normalize_phone},
@@ -191,6 +191,7 @@ pub fn name_shape(t: &str) -> bool {
         && !t.contains('@')
         && !t.ends_with('?')
         && !t.ends_with('!')
+        && !is_facet(t)
         && !looks_like_host(t)
         && !ACTION_WORDS.contains(&lower.split_whitespace().next().unwrap_or(""))
 }
@@ -292,6 +293,43 @@ fn split_label(t: &str) -> (String, &str) {
     (String::new(), t)
 }
 
+/// Labels that name a place rather than a street address.
+fn is_place_label(label: &str) -> bool {
+    matches!(
+        label,
+        "city"
+            | "town"
+            | "location"
+            | "locations"
+            | "located"
+            | "located in"
+            | "based in"
+            | "hq"
+            | "headquarters"
+            | "head office"
+            | "city, state"
+            | "city/state"
+    )
+}
+
+/// A line that is only a field label ("Website", "Phone:", "Locations"),
+/// as a `<dt>` or a label cell writes it, in the word the rest of the
+/// labeler understands.
+fn bare_label(t: &str) -> Option<&'static str> {
+    let l = t.trim().trim_end_matches(':').trim().to_lowercase();
+    Some(match l.as_str() {
+        "phone" | "telephone" | "tel" | "tel." | "phone number" | "call" => "phone",
+        "fax" => "fax",
+        "website" | "web" | "web site" | "url" | "homepage" | "site" => "website",
+        "email" | "e-mail" | "mail" => "email",
+        "address" | "street address" | "mailing address" => "address",
+        "location" | "locations" | "located" | "located in" | "based in" | "city" | "town"
+        | "hq" | "headquarters" | "head office" => "location",
+        "country" => "country",
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Unknown,
@@ -314,6 +352,8 @@ pub struct Labeled {
     pub multi: bool,
     /// The name itself links to a member profile page.
     pub name_links_profile: bool,
+    /// The name is set off: a heading, bold text, a link or a name class.
+    pub emphasized: bool,
 }
 
 fn is_pagination(href: &str) -> bool {
@@ -328,7 +368,7 @@ fn is_pagination(href: &str) -> bool {
 /// Labels one record block. `cols` maps table cells to column kinds.
 pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<Labeled> {
     let lines: &[Line] = &block.lines;
-    if lines.is_empty() || lines.len() > 60 {
+    if lines.is_empty() || lines.len() > 400 {
         return None;
     }
     let mut d = Draft::default();
@@ -338,8 +378,23 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     let mut name_from_col: Option<usize> = None;
     let mut name_links_profile = false;
 
+    // A label alone on its line ("Website", "Locations", a <dt>) names the
+    // value on the next line.
+    let mut pending: Option<&'static str> = None;
     for (i, line) in lines.iter().enumerate() {
-        let (label, value) = split_label(&line.text);
+        let (mut label, value) = split_label(&line.text);
+        if let Some(p) = pending.take()
+            && label.is_empty()
+        {
+            label = p.to_owned();
+        }
+        if line.cell.is_none()
+            && let Some(l) = bare_label(&line.text)
+        {
+            pending = Some(l);
+            kinds[i] = Kind::Used;
+            continue;
+        }
         let col = match (cols, line.cell) {
             (Some(c), Some(ci)) => c.get(ci).copied(),
             _ => None,
@@ -386,6 +441,26 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 continue;
             }
             _ => {}
+        }
+        if is_place_label(&label) && cols.is_none() {
+            if let Some(p) = parse_place(value) {
+                if d.city.is_none() && d.state.is_none() {
+                    d.city = p.city;
+                    d.state = p.state;
+                }
+                if d.country.is_none() {
+                    d.country = p.country;
+                }
+            }
+            kinds[i] = Kind::Used;
+            continue;
+        }
+        if label == "country" && cols.is_none() {
+            if let Some(c) = country_named(value) {
+                d.country.get_or_insert_with(|| c.to_owned());
+            }
+            kinds[i] = Kind::Used;
+            continue;
         }
         if label.contains("fax") || hint.contains("fax") {
             kinds[i] = Kind::Fax;
@@ -606,7 +681,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     let name_idx = name_idx?;
     let name_line = &lines[name_idx];
     let (_, name_value) = split_label(&name_line.text);
-    let name = name_value.trim().to_owned();
+    let name = strip_rank(name_value.trim()).to_owned();
     if !name_shape(&name) || pc.is_own_name(&name) {
         return None;
     }
@@ -642,7 +717,12 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     }
 
     let leftovers = kinds.iter().filter(|k| **k == Kind::Unknown).count();
-    let multi = addresses > 1 || ext_domains.len() > 1 || phones.len() > 2;
+    // Several records run together: two addresses with two phones or two
+    // sites, or many of either. One rich card (a site and a careers page,
+    // offices listed under jobs) stays one record.
+    let multi = (addresses > 1 && (phones.len() > 1 || ext_domains.len() > 1))
+        || ext_domains.len() > 2
+        || phones.len() > 2;
     let mut q = 1.0f32;
     if d.website.is_some() {
         q += 0.5;
@@ -665,11 +745,34 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     if d.membership_type.is_some() || d.booth.is_some() {
         q += 0.1;
     }
-    q -= 0.15 * leftovers.saturating_sub(2) as f32;
+    q -= (0.15 * leftovers.saturating_sub(2) as f32).min(0.75);
+    let emphasized = name_line.strong
+        || name_line.href.is_some()
+        || name_line.hint.contains("name")
+        || name_line.hint.contains("title");
     Some(Labeled {
         draft: d,
         quality: q,
         multi,
         name_links_profile,
+        emphasized,
     })
+}
+
+static RANK_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^(?:#\s*)?\d{1,4}\s*[).:]\s+").ok());
+
+/// "12) Acme Tool" -> "Acme Tool": a list rank is not part of the name.
+pub fn strip_rank(name: &str) -> &str {
+    match RANK_RE.as_ref().and_then(|r| r.find(name)) {
+        Some(m) if m.end() < name.len() => &name[m.end()..],
+        _ => name,
+    }
+}
+
+/// "Engineering (12)": a filter facet with its count, not a name.
+fn is_facet(t: &str) -> bool {
+    t.strip_suffix(')')
+        .and_then(|r| r.rsplit_once('('))
+        .is_some_and(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }

@@ -25,6 +25,8 @@ const NOT_RECORD: &[&str] = &[
 struct Group {
     records: Vec<Vec<NodeId>>,
     table_rows: bool,
+    /// How the group was formed, for `--explain`.
+    kind: &'static str,
 }
 
 #[derive(Default)]
@@ -32,6 +34,9 @@ struct Collector {
     by_class_path: HashMap<u64, Vec<NodeId>>,
     by_tag_path: HashMap<u64, Vec<NodeId>>,
     segments: Vec<Group>,
+    /// Runs from one heading to the next, keyed by container path and
+    /// heading tag, so sibling articles of one list form one group.
+    headed: HashMap<u64, Vec<Vec<NodeId>>>,
     count: usize,
 }
 
@@ -78,6 +83,7 @@ impl Collector {
             self.by_tag_path.entry(ht2).or_default().push(node.id());
         }
         self.segments_of(node, name);
+        self.heading_runs(node, hc2);
         for c in node.children() {
             self.walk(c, hc2, ht2, depth + 1);
         }
@@ -103,6 +109,7 @@ impl Collector {
                 self.segments.push(Group {
                     records: recs,
                     table_rows: false,
+                    kind: "definition list split at each <dt>",
                 });
             }
             return;
@@ -150,9 +157,89 @@ impl Collector {
             self.segments.push(Group {
                 records: recs,
                 table_rows: false,
+                kind: "one container split at <hr> or double <br>",
             });
         }
     }
+
+    /// A container whose children are headings with content between them:
+    /// each heading and what follows it up to the next heading of the same
+    /// or a higher level is one record.
+    fn heading_runs(&mut self, node: NodeRef<'_, Node>, path: u64) {
+        let level = |n: &NodeRef<'_, Node>| -> Option<u8> {
+            let e = n.value().as_element()?;
+            match e.name() {
+                "h2" => Some(2),
+                "h3" => Some(3),
+                "h4" => Some(4),
+                "h5" => Some(5),
+                "h6" => Some(6),
+                _ => None,
+            }
+        };
+        let mut counts = [0usize; 7];
+        for c in node.children() {
+            if let Some(l) = level(&c) {
+                counts[l as usize] += 1;
+            }
+        }
+        // The most frequent heading level that has content after it.
+        let Some(lv) = (2..7).max_by_key(|l| (counts[*l], std::cmp::Reverse(*l))) else {
+            return;
+        };
+        if counts[lv] == 0 {
+            return;
+        }
+        let mut recs: Vec<Vec<NodeId>> = Vec::new();
+        let mut open = false;
+        for c in node.children() {
+            match level(&c) {
+                Some(l) if l as usize == lv => {
+                    recs.push(vec![c.id()]);
+                    open = true;
+                }
+                Some(l) if (l as usize) < lv => open = false,
+                _ => {
+                    if open
+                        && c.value().as_text().is_none_or(|t| !t.trim().is_empty())
+                        && let Some(r) = recs.last_mut()
+                    {
+                        r.push(c.id());
+                    }
+                }
+            }
+        }
+        recs.retain(|r| r.len() >= 2);
+        if !recs.is_empty() {
+            self.headed
+                .entry(hash_of(path, &["headed", &lv.to_string()]))
+                .or_default()
+                .extend(recs);
+        }
+    }
+}
+
+/// `div.card < li.item < ul.grid`: the first node of a record and its
+/// nearest ancestors, for `--explain`.
+fn describe(doc: &Html, id: NodeId) -> String {
+    let Some(n) = doc.tree.get(id) else {
+        return String::new();
+    };
+    let one = |n: NodeRef<'_, Node>| -> Option<String> {
+        let e = n.value().as_element()?;
+        let cls: Vec<&str> = e.classes().take(2).collect();
+        Some(if cls.is_empty() {
+            e.name().to_owned()
+        } else {
+            format!("{}.{}", e.name(), cls.join("."))
+        })
+    };
+    std::iter::once(n)
+        .chain(n.ancestors())
+        .filter_map(one)
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" < ")
 }
 
 /// Column kinds of the table a row belongs to, from its header row.
@@ -214,9 +301,35 @@ fn is_header_row(node: NodeRef<'_, Node>, cols: Option<&[Col]>) -> bool {
 struct Scored {
     score: f32,
     records: Vec<Labeled>,
+    /// Fraction of the group's items that became records.
+    coverage: f32,
+    /// Fraction of records with more than a name.
+    evidence: f32,
 }
 
-fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Option<Scored> {
+/// Why a group was not a record list.
+#[derive(Debug, Clone, Copy)]
+enum Reject {
+    NoRecords,
+    OnlyNames { records: usize, emphasized: usize },
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reject::NoRecords => write!(f, "no item reads as a record"),
+            Reject::OnlyNames {
+                records,
+                emphasized,
+            } => write!(
+                f,
+                "{records} records with little besides a name, only {emphasized} of the names set off as a heading, bold text or link"
+            ),
+        }
+    }
+}
+
+fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
     let cols = if g.table_rows {
         g.records
             .first()
@@ -228,7 +341,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Option<Scored> {
     let mut records = Vec::new();
     let mut total = 0.0f32;
     let mut considered = 0usize;
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for rec in &g.records {
         let nodes: Vec<NodeRef<'_, Node>> = rec.iter().filter_map(|id| doc.tree.get(*id)).collect();
         if g.table_rows
@@ -252,30 +365,40 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Option<Scored> {
             .as_deref()
             .map(crate::normalize::name_key)
             .unwrap_or_default();
-        if keys.contains(&key) {
+        if !keys.insert(key) {
             total -= 0.5;
             continue;
         }
-        keys.push(key);
         total += l.quality;
         records.push(l);
     }
     if records.is_empty() || considered == 0 {
-        return None;
+        return Err(Reject::NoRecords);
     }
     let coverage = records.len() as f32 / considered as f32;
-    // Records with only a name need some other evidence across the group.
+    // Records with only a name need some other evidence across the group:
+    // fields, or at least names set off the way list entries are.
     let evidence = records
         .iter()
         .filter(|r| r.quality > 1.0 + f32::EPSILON)
         .count() as f32
         / records.len() as f32;
+    let mut factor = 1.0;
     if evidence < 0.5 {
-        return None;
+        let emphasized = records.iter().filter(|r| r.emphasized).count();
+        if records.len() < 5 || emphasized * 10 < records.len() * 9 {
+            return Err(Reject::OnlyNames {
+                records: records.len(),
+                emphasized,
+            });
+        }
+        factor = 0.6;
     }
-    Some(Scored {
-        score: total * coverage * coverage,
+    Ok(Scored {
+        score: total * coverage * coverage * factor,
         records,
+        coverage,
+        evidence,
     })
 }
 
@@ -285,7 +408,13 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
     c.walk(*doc.root_element(), 0, 0, 0);
     let mut groups: Vec<Group> = Vec::new();
     let mut singles: Vec<NodeId> = Vec::new();
-    for map in [&c.by_class_path, &c.by_tag_path] {
+    for (map, kind) in [
+        (
+            &c.by_class_path,
+            "elements with the same tag and class path",
+        ),
+        (&c.by_tag_path, "elements with the same tag path"),
+    ] {
         for ids in map.values() {
             if ids.len() >= 2 {
                 let table_rows = doc
@@ -296,6 +425,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                 groups.push(Group {
                     records: ids.iter().map(|i| vec![*i]).collect(),
                     table_rows,
+                    kind: if table_rows { "table rows" } else { kind },
                 });
             } else if std::ptr::eq(map, &c.by_class_path) {
                 singles.extend(ids.iter().copied());
@@ -303,17 +433,79 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
         }
     }
     groups.append(&mut c.segments);
+    for recs in c.headed.into_values() {
+        if recs.len() >= 2 {
+            groups.push(Group {
+                records: recs,
+                table_rows: false,
+                kind: "runs from one heading to the next",
+            });
+        }
+    }
     // Identical groups (same records) are evaluated once.
     let mut seen: std::collections::HashSet<Vec<Vec<NodeId>>> = std::collections::HashSet::new();
     let mut best: Option<Scored> = None;
+    let mut tried: Vec<(f32, String)> = Vec::new();
+    let explaining = pc.trace.is_some();
     for g in &groups {
         if !seen.insert(g.records.clone()) {
             continue;
         }
-        if let Some(s) = evaluate(doc, g, pc)
-            && best.as_ref().is_none_or(|b| s.score > b.score)
-        {
-            best = Some(s);
+        let first = g.records.first().and_then(|r| r.first()).copied();
+        match evaluate(doc, g, pc) {
+            Ok(s) => {
+                if explaining && let Some(id) = first {
+                    tried.push((
+                        s.score,
+                        format!(
+                            "score {:.1}: {} records from {} items, {} ({}); {:.0}% of items read as records, {:.0}% with more than a name; first: {:?}",
+                            s.score,
+                            s.records.len(),
+                            g.records.len(),
+                            g.kind,
+                            describe(doc, id),
+                            s.coverage * 100.0,
+                            s.evidence * 100.0,
+                            s.records.first().and_then(|r| r.draft.name.clone()).unwrap_or_default(),
+                        ),
+                    ));
+                }
+                if best.as_ref().is_none_or(|b| s.score > b.score) {
+                    best = Some(s);
+                }
+            }
+            Err(why) => {
+                if explaining
+                    && g.records.len() >= 5
+                    && let Some(id) = first
+                {
+                    tried.push((
+                        f32::NEG_INFINITY,
+                        format!(
+                            "rejected: {} items, {} ({}): {why}",
+                            g.records.len(),
+                            g.kind,
+                            describe(doc, id)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if explaining {
+        tried.sort_by(|a, b| b.0.total_cmp(&a.0));
+        pc.explain(|| {
+            format!(
+                "generic: {} candidate groups; the best {} (the first is the record list):",
+                seen.len(),
+                tried.len().min(8)
+            )
+        });
+        for (_, t) in tried.iter().filter(|t| t.0.is_finite()).take(5) {
+            pc.explain(|| format!("  {t}"));
+        }
+        for (_, t) in tried.iter().filter(|t| !t.0.is_finite()).take(3) {
+            pc.explain(|| format!("  {t}"));
         }
     }
     let best = match best {
@@ -351,10 +543,17 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                 }
             }
             match one {
-                Some((q, _, l)) => Scored {
-                    score: q,
-                    records: vec![l],
-                },
+                Some((q, _, l)) => {
+                    pc.explain(|| {
+                        "generic: no repeated structure; one record alone on the page".into()
+                    });
+                    Scored {
+                        score: q,
+                        records: vec![l],
+                        coverage: 1.0,
+                        evidence: 1.0,
+                    }
+                }
                 None => return Vec::new(),
             }
         }
