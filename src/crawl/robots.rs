@@ -2,6 +2,13 @@
 //! this module adds what it lacks: the RFC's handling of unavailable and
 //! unreachable files, the product token of our User-Agent, and an
 //! explanation naming the line that decided each URL.
+//!
+//! Bodies and URLs are tidied before the crate sees them, for what it does
+//! not do itself: it skips a byte-order mark, whole or cut short, but not
+//! the U+FFFD such a cut mark becomes in our lossily decoded cached copy;
+//! and it percent-encodes non-ASCII characters (in rules and URLs alike)
+//! but compares existing `%xx` escapes byte for byte, so `%c3%a9` and
+//! `%C3%A9` differ to it. Parsing and matching stay the crate's.
 
 use texting_robots::Robot;
 
@@ -69,6 +76,72 @@ pub fn product_token(user_agent: &str) -> String {
         .to_string()
 }
 
+/// What may stand before the first line in place of a UTF-8 byte-order
+/// mark, longest first: the mark, U+FFFD (a cut-short mark after lossy
+/// decoding), and the mark cut short after two bytes or one.
+const BOM_REMNANTS: [&[u8]; 4] = [b"\xEF\xBB\xBF", b"\xEF\xBF\xBD", b"\xEF\xBB", b"\xEF"];
+
+/// `body` without the byte-order mark(s), whole or partial, it starts with.
+fn strip_bom(mut body: &[u8]) -> &[u8] {
+    while let Some(rest) = BOM_REMNANTS.iter().find_map(|m| body.strip_prefix(*m)) {
+        body = rest;
+    }
+    body
+}
+
+/// Upper-cases the two hex digits of each `%xx` escape in place, the
+/// normal form of RFC 3986 §6.2.2.1 that RFC 9309 §2.2.2 recommends.
+fn upper_hex_escapes(text: &mut [u8]) {
+    let mut i = 0;
+    while i + 2 < text.len() {
+        if text[i] == b'%' && text[i + 1].is_ascii_hexdigit() && text[i + 2].is_ascii_hexdigit() {
+            text[i + 1].make_ascii_uppercase();
+            text[i + 2].make_ascii_uppercase();
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Whether a robots.txt line is a Sitemap line (in any spelling the crate
+/// accepts); its URL is reported as written, so its escapes are left alone.
+fn is_sitemap_line(line: &[u8]) -> bool {
+    let key: Vec<u8> = line
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t'))
+        .take(8)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    [&b"sitemap"[..], b"site-map", b"site map"]
+        .iter()
+        .any(|k| key.starts_with(k))
+}
+
+/// The body handed to the crate: no leading byte-order mark, and the
+/// escapes of every line but Sitemap ones in upper-case hex. Line breaks are
+/// kept, so line numbers still point into the file as fetched.
+fn prepare_body(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    for line in strip_bom(body).split_inclusive(|b| matches!(b, b'\n' | b'\r')) {
+        let start = out.len();
+        out.extend_from_slice(line);
+        if !is_sitemap_line(line) {
+            upper_hex_escapes(&mut out[start..]);
+        }
+    }
+    out
+}
+
+/// The URL (or path) handed to the crate: its escapes in upper-case hex.
+/// Raw non-ASCII characters are left for the crate to encode.
+fn prepare_url(url: &str) -> String {
+    let mut bytes = url.as_bytes().to_vec();
+    upper_hex_escapes(&mut bytes);
+    // Only ASCII letters changed, so the bytes are still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|_| url.to_string())
+}
+
 fn strip_comment(line: &str) -> &str {
     line.split('#').next().unwrap_or("").trim()
 }
@@ -77,7 +150,6 @@ fn strip_comment(line: &str) -> &str {
 /// RFC 9309 §2.2.1 asks), falling back to the `*` groups.
 fn applicable_rules(txt: &str, token: &str) -> (Option<String>, Vec<RuleLine>) {
     let token = token.to_ascii_lowercase();
-    let txt = txt.trim_start_matches('\u{feff}');
     // (agents of the group, rules)
     let mut groups: Vec<(Vec<String>, Vec<RuleLine>)> = Vec::new();
     let mut in_agents = false;
@@ -153,9 +225,10 @@ impl RobotsPolicy {
     /// Parses a fetched robots.txt for a crawler with this User-Agent.
     pub fn parse(user_agent: &str, body: &[u8]) -> RobotsPolicy {
         let token = product_token(user_agent);
-        let txt = String::from_utf8_lossy(body).into_owned();
+        let body = prepare_body(body);
+        let txt = String::from_utf8_lossy(&body).into_owned();
         let (group, rules) = applicable_rules(&txt, &token);
-        match Robot::new(&token, body) {
+        match Robot::new(&token, &body) {
             Ok(robot) => RobotsPolicy {
                 crawl_delay: robot
                     .delay
@@ -214,7 +287,7 @@ impl RobotsPolicy {
     pub fn allowed(&self, url: &str) -> bool {
         match (&self.source, &self.robot) {
             (RobotsSource::Unreachable(_), _) => false,
-            (_, Some(r)) => r.allowed(url),
+            (_, Some(r)) => r.allowed(&prepare_url(url)),
             _ => true,
         }
     }
@@ -254,10 +327,11 @@ impl RobotsPolicy {
             };
         }
         // Longest matching pattern wins; on a tie, allow wins (RFC 9309 §2.2.2).
+        let prepared = prepare_url(url);
         let best = self
             .rules
             .iter()
-            .filter(|r| pattern_matches(&r.pattern, url))
+            .filter(|r| pattern_matches(&r.pattern, &prepared))
             .max_by_key(|r| (r.pattern.len(), r.allow));
         let group = self.group.as_deref().unwrap_or("*");
         match best {
@@ -507,6 +581,129 @@ mod tests {
         let dec = d.decide("http://x.example/a");
         assert!(!dec.allowed);
         assert!(dec.reason.contains("unreachable"));
+    }
+
+    /// nam's own User-Agent, as the crawler sends it.
+    fn nam_ua() -> String {
+        crate::config::CrawlSettings::default().user_agent
+    }
+
+    /// A UTF-8 byte-order mark, whole or cut short, as it may start a body.
+    const BOMS: [&[u8]; 4] = [b"\xEF\xBB\xBF", b"\xEF\xBB", b"\xEF", "\u{feff}".as_bytes()];
+
+    fn with_prefix(prefix: &[u8], txt: &str) -> Vec<u8> {
+        [prefix, txt.as_bytes()].concat()
+    }
+
+    #[test]
+    fn a_bom_or_part_of_one_does_not_hide_the_first_group() {
+        for bom in BOMS {
+            let body = with_prefix(bom, "User-agent: *\nDisallow: /private/\n");
+            let r = RobotsPolicy::parse(&nam_ua(), &body);
+            assert!(!r.allowed("http://x.example/private/x"), "{bom:x?}");
+            assert!(r.allowed("http://x.example/public/x"), "{bom:x?}");
+            assert_eq!(r.group.as_deref(), Some("*"), "{bom:x?}");
+            let d = r.decide("http://x.example/private/x");
+            assert!(!d.allowed, "{bom:x?}");
+            assert_eq!(d.rule.map(|l| l.line), Some(2), "{bom:x?}: {}", d.reason);
+        }
+    }
+
+    #[test]
+    fn a_bom_then_blank_lines_or_spaces_does_not_hide_the_first_group() {
+        for bom in BOMS {
+            for (gap, line) in [("\n\n", 4), ("\r\n \t\r\n", 4), ("  \t", 2)] {
+                let txt = format!("{gap}User-agent: *\nDisallow: /private/\n");
+                let r = RobotsPolicy::parse(&nam_ua(), &with_prefix(bom, &txt));
+                let d = r.decide("http://x.example/private/x");
+                assert!(!d.allowed, "{bom:x?} {gap:?}");
+                assert_eq!(d.rule.map(|l| l.line), Some(line), "{bom:x?} {gap:?}");
+                assert!(r.allowed("http://x.example/public/x"), "{bom:x?} {gap:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bom_before_a_group_for_our_agent_keeps_that_group() {
+        let txt = "User-agent: nam\nDisallow: /nam-only/\n\nUser-agent: *\nDisallow: /\n";
+        for bom in BOMS {
+            let r = RobotsPolicy::parse(&nam_ua(), &with_prefix(bom, txt));
+            assert_eq!(r.group.as_deref(), Some("nam"), "{bom:x?}");
+            assert!(!r.allowed("http://x.example/nam-only/x"), "{bom:x?}");
+            assert!(r.allowed("http://x.example/elsewhere"), "{bom:x?}");
+            let d = r.decide("http://x.example/nam-only/x");
+            assert!(
+                d.reason.contains("user-agent: nam"),
+                "{bom:x?}: {}",
+                d.reason
+            );
+            assert_eq!(d.rule.map(|l| l.line), Some(2), "{bom:x?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_bom_survives_the_lossy_cached_copy() {
+        // The gatekeeper re-reads robots.txt from a lossily decoded cache, in
+        // which a cut-short BOM has become U+FFFD.
+        let txt = "User-agent: *\nDisallow: /private/\n\nUser-agent: OtherBot\nDisallow: /\n";
+        for bom in BOMS {
+            let body = with_prefix(bom, txt);
+            let cached = String::from_utf8_lossy(&body).into_owned();
+            let r = RobotsPolicy::parse(&nam_ua(), cached.as_bytes());
+            assert!(!r.allowed("http://x.example/private/x"), "{cached:?}");
+            assert!(r.allowed("http://x.example/public/x"), "{cached:?}");
+            assert_eq!(r.group.as_deref(), Some("*"), "{cached:?}");
+        }
+    }
+
+    /// The forms of one café URL: raw, encoded with upper and with lower hex.
+    const CAFE_URLS: [&str; 5] = [
+        "http://x.example/café/menu",
+        "http://x.example/caf%C3%A9/menu",
+        "http://x.example/caf%c3%a9/menu",
+        "/café/menu",
+        "/caf%c3%a9/menu",
+    ];
+
+    #[test]
+    fn a_non_ascii_rule_blocks_the_url_in_every_encoding() {
+        let r = RobotsPolicy::parse(&nam_ua(), "User-agent: *\nDisallow: /café/\n".as_bytes());
+        for url in CAFE_URLS {
+            assert!(!r.allowed(url), "{url}");
+            let d = r.decide(url);
+            assert!(!d.allowed, "{url}");
+            assert_eq!(d.rule.map(|l| l.line), Some(2), "{url}: {}", d.reason);
+        }
+        assert!(r.allowed("http://x.example/cafe/menu"));
+        assert!(r.allowed("http://x.example/caf%C3%A8/menu"));
+    }
+
+    #[test]
+    fn a_percent_encoded_rule_blocks_the_url_in_every_encoding() {
+        for rule in ["/caf%C3%A9/", "/caf%c3%a9/", "/caf%C3%a9/"] {
+            let txt = format!("User-agent: *\nDisallow: {rule}\n");
+            let r = RobotsPolicy::parse(&nam_ua(), txt.as_bytes());
+            for url in CAFE_URLS {
+                assert!(!r.allowed(url), "{rule} {url}");
+                assert_eq!(r.decide(url).rule.map(|l| l.line), Some(2), "{rule} {url}");
+            }
+            assert!(r.allowed("http://x.example/cafe/menu"), "{rule}");
+        }
+    }
+
+    #[test]
+    fn hex_case_is_ignored_in_wildcard_rules_but_sitemaps_are_kept() {
+        let txt = "User-agent: *\nAllow: /caf%c3%a9/*.pdf$\nDisallow: /caf%c3%a9/\n\
+                   Sitemap: http://x.example/caf%c3%a9.xml\n";
+        let r = RobotsPolicy::parse(&nam_ua(), txt.as_bytes());
+        assert!(r.allowed("http://x.example/café/menu.pdf"));
+        assert!(r.allowed("http://x.example/caf%C3%A9/menu.pdf"));
+        assert!(!r.allowed("http://x.example/caf%C3%A9/menu.pdf?v=2"));
+        assert!(!r.allowed("http://x.example/café/menu"));
+        assert_eq!(
+            r.sitemaps,
+            vec!["http://x.example/caf%c3%a9.xml".to_string()]
+        );
     }
 
     #[tokio::test]
