@@ -116,7 +116,16 @@ fn from_microdata(doc: &Html, pc: &PageCtx) -> Vec<MemberRecord> {
                         let v = prop_value(&e);
                         match n.as_str() {
                             "streetaddress" => d.street = Some(v),
-                            "addresslocality" => d.city = Some(v),
+                            "addresslocality" => {
+                                // "Seattle, WA": the state written into the locality.
+                                match crate::normalize::address::parse_place(&v) {
+                                    Some(p) if p.state.is_some() && p.city.is_some() => {
+                                        d.city = p.city;
+                                        d.state = p.state;
+                                    }
+                                    _ => d.city = Some(v),
+                                }
+                            }
                             "addressregion" => d.state = Some(v),
                             "postalcode" => d.postal_code = Some(v),
                             "addresscountry" => d.country = country(&v),
@@ -261,13 +270,28 @@ fn from_json_ld(doc: &Html, pc: &PageCtx) -> Vec<MemberRecord> {
         .iter()
         .filter(|o| types_of(o).iter().any(|t| is_org_type(t)))
         .map(org_draft)
-        // The association describing itself is not a member.
-        .filter(|d| {
-            !d.website
+        // The site describing itself (its own home page, its own name) is
+        // not a member; a listing's entry whose url is its profile page on
+        // this site is, with that page as its profile.
+        .filter_map(|mut d| {
+            let own = d
+                .website
                 .as_deref()
-                .and_then(crate::normalize::registrable_domain)
-                .is_some_and(|dm| pc.is_own_domain(&dm))
-                && !d.name.as_deref().is_some_and(|n| pc.is_own_name(n))
+                .filter(|w| {
+                    crate::normalize::registrable_domain(w).is_some_and(|dm| pc.is_own_domain(&dm))
+                })
+                .map(str::to_owned);
+            if let Some(w) = own {
+                let home = url::Url::parse(&w)
+                    .map(|u| u.path().trim_matches('/').is_empty())
+                    .unwrap_or(true);
+                if home {
+                    return None;
+                }
+                d.profile_url = Some(w);
+                d.website = None;
+            }
+            (!d.name.as_deref().is_some_and(|n| pc.is_own_name(n))).then_some(d)
         })
         .filter_map(|d| finish(d, pc, "json-ld", 0.9))
         .collect()

@@ -199,10 +199,9 @@ pub fn finish(d: Draft, pc: &PageCtx, extractor: &str, confidence: f32) -> Optio
         .state
         .as_deref()
         .and_then(crate::normalize::address::state_code);
-    let state = match state_country {
-        Some((c, _)) => Some(c.to_owned()),
-        None => opt(d.state),
-    };
+    // States are US state and Canadian province codes; a region of another
+    // country ("QLD", "Bavaria") is not one.
+    let state = state_country.map(|(c, _)| c.to_owned());
     let postal = d
         .postal_code
         .map(|p| match crate::normalize::address::postal_code(&p) {
@@ -357,41 +356,52 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
         Some(t) => format!("read as a {} page", t.as_str()),
         None => "read as a listing (no page type given or guessed)".into(),
     });
+    let mut members: Vec<MemberRecord> = Vec::new();
     match page_type {
         Some(PageType::Event) | Some(PageType::ExhibitorList) => {
             out.events = events::extract(&doc, pc, ctx);
-            return out;
+            // An exhibitor list is a list of companies too: its entries
+            // become records (as exhibitors), speakers (people) do not.
+            let people: HashSet<String> = out
+                .events
+                .iter()
+                .flat_map(|e| &e.participants)
+                .filter_map(|p| p.person_name.as_deref())
+                .map(name_key)
+                .collect();
+            members = listing_records(&doc, pc, ctx);
+            members.retain(|m| !people.contains(&name_key(&m.name)));
+            if members.len() < 3 {
+                members.clear();
+            }
+            let now = chrono::Utc::now();
+            for m in &mut members {
+                if m.membership_type.is_none() {
+                    m.membership_type = Some("exhibitor".into());
+                    let ex = m.extractor.clone();
+                    stamp_provenance(m, &ex, now);
+                }
+            }
+            let n = members.len();
+            pc.explain(|| format!("an event page: {n} listed companies kept as exhibitors"));
         }
         Some(PageType::CompanySite) | Some(PageType::LoginWall) | Some(PageType::Other) => {
             return out;
         }
-        _ => {}
-    }
-    let mut members: Vec<MemberRecord> = Vec::new();
-    if page_type == Some(PageType::MemberProfile) {
-        members.extend(profile::extract(&doc, pc, ctx.selectors.as_ref()));
-    } else {
-        if let Some(sel) = ctx.selectors.as_ref() {
-            members = configured::extract(&doc, pc, sel);
-            let n = members.len();
-            pc.explain(|| format!("configured selectors: {n} records"));
+        Some(PageType::MemberProfile) => {
+            members.extend(profile::extract(&doc, pc, ctx.selectors.as_ref()));
         }
-        if members.is_empty() {
-            members = microdata::extract(&doc, pc);
-            let n = members.len();
-            pc.explain(|| format!("schema.org microdata / JSON-LD organizations: {n} records"));
-        }
-        if members.is_empty() {
-            members = generic::extract(&doc, pc)
-                .into_iter()
-                .filter_map(|(d, c)| finish(d, pc, "generic", c))
-                .collect();
-        }
-        if members.len() <= 1 && ctx.page_type.is_none() && profile::looks_like_profile(&doc, url) {
-            let p = profile::extract(&doc, pc, ctx.selectors.as_ref());
-            if !p.is_empty() {
-                members = p;
-                out.page_type = Some(PageType::MemberProfile);
+        _ => {
+            members = listing_records(&doc, pc, ctx);
+            if members.len() <= 1
+                && ctx.page_type.is_none()
+                && profile::looks_like_profile(&doc, url)
+            {
+                let p = profile::extract(&doc, pc, ctx.selectors.as_ref());
+                if !p.is_empty() {
+                    members = p;
+                    out.page_type = Some(PageType::MemberProfile);
+                }
             }
         }
     }
@@ -406,6 +416,33 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
     out.profile_links = links;
     out.members = members;
     out
+}
+
+/// The records of a listing: configured selectors, else structured data
+/// (microdata, JSON-LD), else the generic extractor.
+fn listing_records(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<MemberRecord> {
+    let mut members = Vec::new();
+    if let Some(sel) = ctx.selectors.as_ref() {
+        members = configured::extract(doc, pc, sel);
+        let n = members.len();
+        pc.explain(|| format!("configured selectors: {n} records"));
+    }
+    if !members.is_empty() {
+        return members;
+    }
+    // Structured data wins when it lists organizations; one organization
+    // alone is as often the publisher of the page as a listed member.
+    let structured = microdata::extract(doc, pc);
+    let n = structured.len();
+    pc.explain(|| format!("schema.org microdata / JSON-LD organizations: {n} records"));
+    if n >= 2 {
+        return structured;
+    }
+    members = generic::extract(doc, pc)
+        .into_iter()
+        .filter_map(|(d, c)| finish(d, pc, "generic", c))
+        .collect();
+    if members.is_empty() { structured } else { members }
 }
 
 /// Light classification when the crawler did not say: events by their

@@ -109,7 +109,7 @@ static LEGAL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 static BOOTH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*([A-Z]?\d{1,5}[A-Z]?)\b").ok()
+    Regex::new(r"(?i)\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*((?:hall\s*\d{1,3}\s*[-/–,]?\s*)?[A-Z]?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?)\b").ok()
 });
 
 static MEMBERSHIP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -176,7 +176,18 @@ pub fn is_social(domain: &str) -> bool {
 
 /// Whether a line could be a company name.
 pub fn name_shape(t: &str) -> bool {
+    shape(t, false)
+}
+
+/// A name set off as a heading or bold may be written in lower case
+/// ("bobbie", "eMOD") or as a domain ("Loeb.nyc").
+pub fn emphasized_name_shape(t: &str) -> bool {
+    shape(t, true)
+}
+
+fn shape(t: &str, loose: bool) -> bool {
     let lower = t.to_lowercase();
+    let host_ok = loose && !lower.starts_with("www.") && !lower.starts_with("http") && !t.contains('/');
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     t.len() >= 2
         && t.len() <= 100
@@ -187,12 +198,12 @@ pub fn name_shape(t: &str) -> bool {
         && !NOT_NAME.contains(&lower.trim_end_matches(['.', '»', '›', ' ']))
         && t.chars()
             .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || loose && c.is_alphabetic())
         && !t.contains('@')
         && !t.ends_with('?')
         && !t.ends_with('!')
         && !is_facet(t)
-        && !looks_like_host(t)
+        && (host_ok || !looks_like_host(t))
         && !ACTION_WORDS.contains(&lower.split_whitespace().next().unwrap_or(""))
 }
 
@@ -648,7 +659,9 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         None => {
             let mut best: Option<(i32, usize)> = None;
             for (i, line) in lines.iter().enumerate() {
-                if kinds[i] != Kind::Unknown || !name_shape(&line.text) {
+                if kinds[i] != Kind::Unknown
+                    || !(name_shape(&line.text) || line.strong && emphasized_name_shape(&line.text))
+                {
                     continue;
                 }
                 let mut s = 0i32;
@@ -682,7 +695,8 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     let name_line = &lines[name_idx];
     let (_, name_value) = split_label(&name_line.text);
     let name = strip_rank(name_value.trim()).to_owned();
-    if !name_shape(&name) || pc.is_own_name(&name) {
+    let shaped = name_shape(&name) || name_line.strong && emphasized_name_shape(&name);
+    if !shaped || pc.is_own_name(&name) {
         return None;
     }
     kinds[name_idx] = Kind::Used;

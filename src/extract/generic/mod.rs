@@ -242,12 +242,19 @@ fn describe(doc: &Html, id: NodeId) -> String {
         .join(" < ")
 }
 
-/// Column kinds of the table a row belongs to, from its header row.
-fn table_columns(doc: &Html, row: NodeId) -> Option<Vec<Col>> {
-    let row = doc.tree.get(row)?;
-    let table = row
+/// The table a row belongs to.
+fn table_of(doc: &Html, row: NodeId) -> Option<NodeId> {
+    doc.tree
+        .get(row)?
         .ancestors()
-        .find(|a| a.value().as_element().is_some_and(|e| e.name() == "table"))?;
+        .find(|a| a.value().as_element().is_some_and(|e| e.name() == "table"))
+        .map(|t| t.id())
+}
+
+/// Column kinds of the table a row belongs to, from its header row, and
+/// that row.
+fn table_columns(doc: &Html, row: NodeId) -> Option<(NodeId, Vec<Col>)> {
+    let table = doc.tree.get(table_of(doc, row)?)?;
     let table = ElementRef::wrap(table)?;
     for tr in table
         .descendent_elements()
@@ -267,35 +274,28 @@ fn table_columns(doc: &Html, row: NodeId) -> Option<Vec<Col>> {
         let digits = cells
             .iter()
             .any(|c| c.text().any(|t| t.chars().any(|ch| ch.is_ascii_digit())));
-        if all_th || (known >= 2 && !digits && cols.contains(&Col::Name)) {
-            return Some(cols);
+        // Short words without links in every cell: a header written in <td>s.
+        let labels = cells.len() >= 2
+            && cells.iter().all(|c| {
+                c.text().collect::<String>().split_whitespace().count() <= 4
+                    && c.descendent_elements().all(|e| e.value().name() != "a")
+            });
+        if all_th || (cols.contains(&Col::Name) && !digits && (known >= 2 || labels)) {
+            return Some((tr.id(), cols));
         }
     }
     None
 }
 
-fn is_header_row(node: NodeRef<'_, Node>, cols: Option<&[Col]>) -> bool {
+fn is_header_row(node: NodeRef<'_, Node>, header: Option<NodeId>) -> bool {
     let cells: Vec<_> = node
         .children()
         .filter_map(ElementRef::wrap)
         .filter(|c| matches!(c.value().name(), "td" | "th"))
         .collect();
-    if cells.is_empty() {
-        return true;
-    }
-    if cells.iter().all(|c| c.value().name() == "th") {
-        return true;
-    }
-    // A td header row: every cell text maps to its own column kind.
-    cols.is_some_and(|cols| {
-        cells
-            .iter()
-            .zip(cols)
-            .all(|(c, k)| *k != Col::Other && header_col(&c.text().collect::<String>()) == *k)
-            && cells
-                .iter()
-                .all(|c| !c.text().any(|t| t.chars().any(|ch| ch.is_ascii_digit())))
-    })
+    cells.is_empty()
+        || cells.iter().all(|c| c.value().name() == "th")
+        || header == Some(node.id())
 }
 
 struct Scored {
@@ -305,6 +305,8 @@ struct Scored {
     coverage: f32,
     /// Fraction of records with more than a name.
     evidence: f32,
+    /// Rows of a table whose header names a name column ("Company", "Firm").
+    named_table: bool,
 }
 
 /// Why a group was not a record list.
@@ -330,14 +332,20 @@ impl std::fmt::Display for Reject {
 }
 
 fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
-    let cols = if g.table_rows {
-        g.records
+    let (header, cols) = if g.table_rows {
+        match g
+            .records
             .first()
             .and_then(|r| r.first())
             .and_then(|id| table_columns(doc, *id))
+        {
+            Some((h, c)) => (Some(h), Some(c)),
+            None => (None, None),
+        }
     } else {
-        None
+        (None, None)
     };
+    let named_table = cols.as_ref().is_some_and(|c| c.contains(&Col::Name));
     let mut records = Vec::new();
     let mut total = 0.0f32;
     let mut considered = 0usize;
@@ -346,7 +354,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
         let nodes: Vec<NodeRef<'_, Node>> = rec.iter().filter_map(|id| doc.tree.get(*id)).collect();
         if g.table_rows
             && let Some(n) = nodes.first()
-            && is_header_row(*n, cols.as_deref())
+            && is_header_row(*n, header)
         {
             continue;
         }
@@ -383,23 +391,95 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
         .filter(|r| r.quality > 1.0 + f32::EPSILON)
         .count() as f32
         / records.len() as f32;
-    let mut factor = 1.0;
+    // A header naming the name column says what the rows are.
+    let mut factor = if named_table { 1.25 } else { 1.0 };
     if evidence < 0.5 {
-        let emphasized = records.iter().filter(|r| r.emphasized).count();
+        let emphasized = if named_table {
+            records.len()
+        } else {
+            records.iter().filter(|r| r.emphasized).count()
+        };
         if records.len() < 5 || emphasized * 10 < records.len() * 9 {
             return Err(Reject::OnlyNames {
                 records: records.len(),
                 emphasized,
             });
         }
-        factor = 0.6;
+        factor *= 0.6;
     }
     Ok(Scored {
         score: total * coverage * coverage * factor,
         records,
         coverage,
         evidence,
+        named_table,
     })
+}
+
+/// Finishes the chosen record list with what the other groups read:
+/// further tables of organisations (each with a name column) join it, and
+/// a group naming mostly the same organisations (the whole card around a
+/// chosen header, say) fills the fields the chosen records lack.
+fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
+    let key = |l: &Labeled| {
+        l.draft
+            .name
+            .as_deref()
+            .map(crate::normalize::name_key)
+            .unwrap_or_default()
+    };
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, r) in best.records.iter().enumerate() {
+        index.entry(key(r)).or_insert(i);
+    }
+    let mut tables = 0;
+    let mut filled = 0;
+    for o in others {
+        if best.named_table && o.named_table {
+            let overlap = o.records.iter().filter(|r| index.contains_key(&key(r))).count();
+            if overlap * 2 < o.records.len() {
+                tables += 1;
+                best.records.extend(o.records);
+                continue;
+            }
+        }
+        let same = o.records.iter().filter(|r| index.contains_key(&key(r))).count();
+        if same * 10 < best.records.len() * 8 {
+            continue;
+        }
+        for r in o.records {
+            let Some(&i) = index.get(&key(&r)) else {
+                continue;
+            };
+            let d = &mut best.records[i].draft;
+            let before = [d.website.is_some(), d.phone.is_some(), d.city.is_some()];
+            let x = r.draft;
+            d.website = d.website.take().or(x.website);
+            d.phone = d.phone.take().or(x.phone);
+            d.email = d.email.take().or(x.email);
+            if d.city.is_none() && d.state.is_none() {
+                d.street = d.street.take().or(x.street);
+                d.city = x.city;
+                d.state = x.state;
+                d.postal_code = d.postal_code.take().or(x.postal_code);
+            }
+            d.country = d.country.take().or(x.country);
+            d.profile_url = d.profile_url.take().or(x.profile_url);
+            d.booth = d.booth.take().or(x.booth);
+            d.membership_type = d.membership_type.take().or(x.membership_type);
+            if before != [d.website.is_some(), d.phone.is_some(), d.city.is_some()] {
+                filled += 1;
+            }
+        }
+    }
+    if tables > 0 {
+        pc.explain(|| format!("generic: {tables} more table(s) with a name column added"));
+    }
+    if filled > 0 {
+        pc.explain(|| {
+            format!("generic: {filled} records completed from a group naming the same organisations")
+        });
+    }
 }
 
 /// The best group of records on a listing page, with each record's quality.
@@ -408,6 +488,27 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
     c.walk(*doc.root_element(), 0, 0, 0);
     let mut groups: Vec<Group> = Vec::new();
     let mut singles: Vec<NodeId> = Vec::new();
+    // Which class-path group each element is in, and its size: a tag-path
+    // group that is mostly one class-path group only adds look-alikes from
+    // other parts of the page (a hero, a filter list) to it.
+    let mut class_group: HashMap<NodeId, (u64, usize)> = HashMap::new();
+    for (k, ids) in &c.by_class_path {
+        for id in ids {
+            class_group.insert(*id, (*k, ids.len()));
+        }
+    }
+    let mostly_one_class = |ids: &[NodeId]| {
+        let mut counts: HashMap<u64, usize> = HashMap::new();
+        for id in ids {
+            if let Some((k, n)) = class_group.get(id)
+                && *n >= 2
+            {
+                *counts.entry(*k).or_default() += 1;
+            }
+        }
+        let top = counts.values().copied().max().unwrap_or(0);
+        top < ids.len() && top * 10 >= ids.len() * 8
+    };
     for (map, kind) in [
         (
             &c.by_class_path,
@@ -416,17 +517,42 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
         (&c.by_tag_path, "elements with the same tag path"),
     ] {
         for ids in map.values() {
+            if ids.len() >= 2 && std::ptr::eq(map, &c.by_tag_path) && mostly_one_class(ids) {
+                continue;
+            }
             if ids.len() >= 2 {
                 let table_rows = doc
                     .tree
                     .get(ids[0])
                     .and_then(|n| n.value().as_element().map(|e| e.name() == "tr"))
                     .unwrap_or(false);
-                groups.push(Group {
-                    records: ids.iter().map(|i| vec![*i]).collect(),
-                    table_rows,
-                    kind: if table_rows { "table rows" } else { kind },
-                });
+                if table_rows {
+                    // Rows of different tables have different columns: one
+                    // group per table.
+                    let mut per_table: Vec<(Option<NodeId>, Vec<Vec<NodeId>>)> = Vec::new();
+                    for id in ids {
+                        let t = table_of(doc, *id);
+                        match per_table.iter_mut().find(|(k, _)| *k == t) {
+                            Some((_, v)) => v.push(vec![*id]),
+                            None => per_table.push((t, vec![vec![*id]])),
+                        }
+                    }
+                    for (_, records) in per_table {
+                        if records.len() >= 2 {
+                            groups.push(Group {
+                                records,
+                                table_rows,
+                                kind: "table rows",
+                            });
+                        }
+                    }
+                } else {
+                    groups.push(Group {
+                        records: ids.iter().map(|i| vec![*i]).collect(),
+                        table_rows,
+                        kind,
+                    });
+                }
             } else if std::ptr::eq(map, &c.by_class_path) {
                 singles.extend(ids.iter().copied());
             }
@@ -446,6 +572,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
     let mut seen: std::collections::HashSet<Vec<Vec<NodeId>>> = std::collections::HashSet::new();
     let mut best: Option<Scored> = None;
     let mut tried: Vec<(f32, String)> = Vec::new();
+    let mut others: Vec<Scored> = Vec::new();
     let explaining = pc.trace.is_some();
     for g in &groups {
         if !seen.insert(g.records.clone()) {
@@ -471,7 +598,11 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                     ));
                 }
                 if best.as_ref().is_none_or(|b| s.score > b.score) {
-                    best = Some(s);
+                    if let Some(b) = best.replace(s) {
+                        others.push(b);
+                    }
+                } else {
+                    others.push(s);
                 }
             }
             Err(why) => {
@@ -507,6 +638,9 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
         for (_, t) in tried.iter().filter(|t| !t.0.is_finite()).take(3) {
             pc.explain(|| format!("  {t}"));
         }
+    }
+    if let Some(b) = best.as_mut() {
+        complete_from_others(b, others, pc);
     }
     let best = match best {
         Some(b) => b,
@@ -552,6 +686,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                         records: vec![l],
                         coverage: 1.0,
                         evidence: 1.0,
+                        named_table: false,
                     }
                 }
                 None => return Vec::new(),
