@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use nam::config::AssociationConfig;
 use nam::extract::profile::merge_profile;
 use nam::extract::{ExtractContext, extract_page};
-use nam::fixture_site::{World, WorldConfig};
+use nam::fixture_site::{HOME_SPECIMEN, World, WorldConfig};
 use nam::model::{MemberRecord, PageType};
 use nam::normalize::{name_key, registrable_domain};
 
@@ -95,7 +95,13 @@ pub fn walk(
             merge_profile(m, &p);
         }
     }
-    // The same record on two URLs of one listing (e.g. /directory/ and ?page=1) counts once.
+    dedup(&mut listing);
+    (listing, pages)
+}
+
+/// The same record on two URLs of one listing (e.g. /directory/ and
+/// ?page=1) counts once.
+fn dedup(listing: &mut Vec<MemberRecord>) {
     let mut keys = HashSet::new();
     listing.retain(|m| {
         keys.insert((
@@ -105,7 +111,6 @@ pub fn walk(
             m.profile_url.clone(),
         ))
     });
-    (listing, pages)
 }
 
 #[derive(Default, Debug)]
@@ -140,6 +145,96 @@ impl Score {
     }
 }
 
+/// One record a correct extractor finds, with its true values and whether
+/// the page shows them (a field not shown is only scored when extracted).
+pub struct Expected {
+    pub name: String,
+    pub domain: Option<String>,
+    pub shows_website: bool,
+    pub phone: Option<String>,
+    pub shows_phone: bool,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub shows_address: bool,
+    /// Where it is listed (for verbose output).
+    pub place: String,
+}
+
+/// Scores extracted records against expected ones: matched by domain first,
+/// then by name key (city breaks ties between look-alikes); website, phone,
+/// city and state accuracy over matched records. `label` tags verbose lines.
+pub fn score_records(
+    label: &str,
+    records: &[MemberRecord],
+    expected: &[Expected],
+    verbose: bool,
+) -> Score {
+    let mut s = Score {
+        extracted: records.len(),
+        truth: expected.len(),
+        ..Default::default()
+    };
+    let mut used = vec![false; expected.len()];
+    for r in records {
+        let rk = name_key(&r.name);
+        let by_domain = r.domain.as_ref().and_then(|d| {
+            (0..expected.len()).find(|i| !used[*i] && expected[*i].domain.as_ref() == Some(d))
+        });
+        let by_name = || {
+            let cands: Vec<usize> = (0..expected.len())
+                .filter(|i| !used[*i] && name_key(&expected[*i].name) == rk)
+                .collect();
+            cands
+                .iter()
+                .copied()
+                .find(|i| expected[*i].city.is_some() && expected[*i].city == r.city)
+                .or(cands.first().copied())
+        };
+        let Some(i) = by_domain.or_else(by_name) else {
+            if verbose {
+                println!(
+                    "  [{label}] unmatched record: {} {:?} {:?} {:?}",
+                    r.name, r.domain, r.city, r.source_url
+                );
+            }
+            continue;
+        };
+        used[i] = true;
+        s.matched += 1;
+        let e = &expected[i];
+        let mut check =
+            |f: &'static str, shown: bool, got: Option<String>, want: &Option<String>| {
+                if !shown && got.is_none() {
+                    return;
+                }
+                let n = s.fields.entry(f).or_insert((0, 0));
+                n.1 += 1;
+                if got == *want {
+                    n.0 += 1;
+                } else if verbose {
+                    println!("  [{label}] {f}: {} got {:?} want {:?}", r.name, got, want);
+                }
+            };
+        check(
+            "website",
+            e.shows_website,
+            r.website.as_deref().and_then(registrable_domain),
+            &e.domain,
+        );
+        check("phone", e.shows_phone, r.phone.clone(), &e.phone);
+        check("city", e.shows_address, r.city.clone(), &e.city);
+        check("state", e.shows_address, r.state.clone(), &e.state);
+    }
+    if verbose {
+        for (i, e) in expected.iter().enumerate() {
+            if !used[i] {
+                println!("  [{label}] missed listing: {} on {}", e.name, e.place);
+            }
+        }
+    }
+    s
+}
+
 /// Scores every association's layout; returns layout -> score.
 pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeMap<String, Score> {
     let truth = world.ground_truth();
@@ -147,10 +242,22 @@ pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeM
     let assocs = world.associations_file(with_selectors).associations;
     let mut out = BTreeMap::new();
     for a in &assocs {
-        let listings: Vec<_> = truth
+        // A plant listing gives the plant's phone and place.
+        let expected: Vec<Expected> = truth
             .listings
             .iter()
             .filter(|l| l.association == a.code && !l.behind_login)
+            .map(|l| Expected {
+                name: l.listed_name.clone(),
+                domain: Some(companies[&l.company_id].domain.clone()),
+                shows_website: l.shows_website,
+                phone: Some(l.phone_e164.clone()),
+                shows_phone: l.shows_phone,
+                city: Some(l.city.clone()),
+                state: Some(l.state.clone()),
+                shows_address: l.shows_address,
+                place: l.listing_url.clone(),
+            })
             .collect();
         let layout = truth
             .listings
@@ -159,89 +266,66 @@ pub fn score_world(world: &World, with_selectors: bool, verbose: bool) -> BTreeM
             .map(|l| l.layout.clone())
             .unwrap_or_else(|| a.code.clone());
         let (records, pages) = walk(world, a, with_selectors);
-        let mut s = Score {
-            extracted: records.len(),
-            truth: listings.len(),
-            pages,
-            ..Default::default()
-        };
-        let mut used = vec![false; listings.len()];
-        for r in &records {
-            let rk = name_key(&r.name);
-            // Domain first, then name key (city breaks ties between look-alikes).
-            let by_domain = r.domain.as_ref().and_then(|d| {
-                (0..listings.len()).find(|i| {
-                    !used[*i]
-                        && companies
-                            .get(&listings[*i].company_id)
-                            .is_some_and(|c| &c.domain == d)
-                })
-            });
-            let by_name = || {
-                let cands: Vec<usize> = (0..listings.len())
-                    .filter(|i| !used[*i] && name_key(&listings[*i].listed_name) == rk)
-                    .collect();
-                cands
-                    .iter()
-                    .copied()
-                    .find(|i| Some(&listings[*i].city) == r.city.as_ref())
-                    .or(cands.first().copied())
-            };
-            let Some(i) = by_domain.or_else(by_name) else {
-                if verbose {
-                    println!(
-                        "  [{}] unmatched record: {} {:?} {:?} {:?}",
-                        a.code, r.name, r.domain, r.city, r.source_url
-                    );
-                }
-                continue;
-            };
-            used[i] = true;
-            s.matched += 1;
-            let l = listings[i];
-            let c = companies[&l.company_id];
-            let mut check = |f: &'static str, shown: bool, got: Option<String>, want: String| {
-                if !shown && got.is_none() {
-                    return;
-                }
-                let e = s.fields.entry(f).or_insert((0, 0));
-                e.1 += 1;
-                if got.as_deref() == Some(want.as_str()) {
-                    e.0 += 1;
-                } else if verbose {
-                    println!(
-                        "  [{}] {f}: {} got {:?} want {:?}",
-                        a.code, r.name, got, want
-                    );
-                }
-            };
-            check(
-                "website",
-                l.shows_website,
-                r.website.as_deref().and_then(registrable_domain),
-                c.domain.clone(),
-            );
-            // A plant listing gives the plant's phone and place.
-            check(
-                "phone",
-                l.shows_phone,
-                r.phone.clone(),
-                l.phone_e164.clone(),
-            );
-            check("city", l.shows_address, r.city.clone(), l.city.clone());
-            check("state", l.shows_address, r.state.clone(), l.state.clone());
-        }
-        if verbose {
-            for (i, l) in listings.iter().enumerate() {
-                if !used[i] {
-                    println!(
-                        "  [{}] missed listing: {} on {}",
-                        a.code, l.listed_name, l.listing_url
-                    );
-                }
-            }
-        }
+        let mut s = score_records(&a.code, &records, &expected, verbose);
+        s.pages = pages;
         out.insert(format!("{layout} ({})", a.code), s);
+    }
+    out
+}
+
+/// Extracts one page of the world with the generic extractor, as `walk`
+/// does for a listing page of association `a`; with no association, as
+/// `nam extract PAGE --base-url URL` does (nothing known about the site).
+pub fn extract_one(world: &World, a: Option<&AssociationConfig>, u: &str) -> Vec<MemberRecord> {
+    let url = url::Url::parse(u).unwrap();
+    let page = world.page(url.host_str().unwrap(), url.path()).unwrap();
+    assert_eq!(page.status, 200, "{u}");
+    let body = nam::normalize::charset::decode(&page.body, Some(&page.content_type)).0;
+    let ctx = match a {
+        Some(a) => ExtractContext {
+            association: Some(a.code.clone()),
+            association_name: Some(a.name.clone()),
+            association_base_url: Some(a.base_url.clone()),
+            selectors: None,
+            page_type: None,
+            structure_only: false,
+        },
+        None => ExtractContext::default(),
+    };
+    extract_page(&body, u, &ctx).members
+}
+
+/// Scores the specimen layouts (one page each, fetched by the URL their
+/// truth gives; linked from nowhere, so `walk` never sees them) with the
+/// same scorer; returns layout -> score.
+pub fn score_specimens(world: &World, verbose: bool) -> BTreeMap<String, Score> {
+    let assocs = world.associations_file(false).associations;
+    let mut out = BTreeMap::new();
+    for sp in world.specimens() {
+        if sp.layout == HOME_SPECIMEN {
+            continue;
+        }
+        let a = assocs.iter().find(|a| a.code == sp.association).unwrap();
+        let mut records = extract_one(world, Some(a), &sp.url);
+        dedup(&mut records);
+        let expected: Vec<Expected> = sp
+            .records
+            .iter()
+            .map(|r| Expected {
+                name: r.name.clone(),
+                domain: r.domain.clone(),
+                shows_website: r.website.is_some(),
+                phone: r.phone_e164.clone(),
+                shows_phone: r.shows_phone,
+                city: r.city.clone(),
+                state: r.state.clone(),
+                shows_address: r.shows_address,
+                place: sp.url.clone(),
+            })
+            .collect();
+        let mut s = score_records(&sp.association, &records, &expected, verbose);
+        s.pages = 1;
+        out.insert(format!("{} ({})", sp.layout, sp.association), s);
     }
     out
 }
@@ -344,6 +428,61 @@ fn generic_extractor_holds_under_layout_drift_and_content_faults() {
         &scores,
     );
     assert_scores(&scores);
+}
+
+/// The specimen layouts (label cards, page-builder repeater, exhibitor list,
+/// prose blocks, ranked article, JSON-LD cards, several tables), scored like
+/// the directories. Ignored until the generic extractor catches up; run with
+/// `cargo test --test extract_world -- --ignored new_layouts`.
+#[test]
+#[ignore = "extractor catch-up in progress"]
+fn new_layouts_reach_095() {
+    let verbose = std::env::var("NAM_VERBOSE").is_ok();
+    let mut all = BTreeMap::new();
+    for (seed, members) in [(7u64, 120usize), (99, 300)] {
+        let world = World::new(WorldConfig {
+            seed,
+            members,
+            ..WorldConfig::default()
+        });
+        let scores = score_specimens(&world, verbose);
+        assert_eq!(scores.len(), 7, "{:?}", scores.keys());
+        print_table(
+            &format!("generic extractor, specimen layouts, seed {seed}, {members} members"),
+            &scores,
+        );
+        for (k, s) in scores {
+            all.insert(format!("{k} seed {seed}"), s);
+        }
+    }
+    assert_scores(&all);
+}
+
+/// An association's own home page (Organization JSON-LD, its name in the
+/// title and og:site_name, contact details in the footer, news and feature
+/// cards) lists no members, whether or not the caller says whose site it is
+/// (`nam extract PAGE --base-url URL` knows nothing of the site).
+#[test]
+#[ignore = "extractor catch-up in progress"]
+fn association_home_page_gives_no_member_records() {
+    let world = World::new(WorldConfig::default());
+    let home = world
+        .specimens()
+        .into_iter()
+        .find(|s| s.layout == HOME_SPECIMEN)
+        .unwrap();
+    assert!(home.records.is_empty());
+    let assocs = world.associations_file(false).associations;
+    let a = assocs.iter().find(|a| a.code == home.association).unwrap();
+    for (who, ctx) in [("its association", Some(a)), ("nothing", None)] {
+        let got = extract_one(&world, ctx, &home.url);
+        let names: Vec<&str> = got.iter().map(|m| m.name.as_str()).collect();
+        assert!(
+            names.is_empty(),
+            "{} (context: {who}) gave {names:?}",
+            home.url
+        );
+    }
 }
 
 /// The crawler's survey (structure only, no normalization) must see what

@@ -24,6 +24,28 @@ pub(crate) enum Layout {
     LoginWall,
     /// Search-result snippets linking to profile pages with key/value tables, `?page=2`.
     SearchResults,
+    // The specimen layouts below are not any association's directory: each is
+    // one extra page at `/specimens/<slug>/` on an association host, linked
+    // from nowhere (see `layouts::specimens`).
+    /// Cards with a heading name and `Label: value` lines (phone, fax,
+    /// website, a one-line address).
+    LabelCards,
+    /// Page-builder markup: generated class names, the website behind a
+    /// button, a facet list and a promo box among the records.
+    BuilderRepeater,
+    /// An event's exhibitor list: linked and plain names, booth labels.
+    ExhibitorList,
+    /// One `<p>` per organisation with `<br>`-separated lines, some members
+    /// abroad.
+    ProseBlocks,
+    /// A ranked article: `<h3>` per organisation, label/value `<ul>`, the
+    /// website behind "here", ads between entries.
+    HeadingArticle,
+    /// Search-result cards whose details live in one JSON-LD object each,
+    /// with a sponsored sidebar.
+    JsonLdCards,
+    /// Two tables of organisations, a statistics table and name-list columns.
+    MultiTable,
 }
 
 impl Layout {
@@ -39,6 +61,13 @@ impl Layout {
             Layout::DefList => "definition_list",
             Layout::LoginWall => "login_wall",
             Layout::SearchResults => "search_results",
+            Layout::LabelCards => "label_cards",
+            Layout::BuilderRepeater => "builder_repeater",
+            Layout::ExhibitorList => "exhibitor_list",
+            Layout::ProseBlocks => "prose_blocks",
+            Layout::HeadingArticle => "heading_article",
+            Layout::JsonLdCards => "json_ld_cards",
+            Layout::MultiTable => "multi_table",
         }
     }
 }

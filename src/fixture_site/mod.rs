@@ -28,7 +28,10 @@ use std::sync::OnceLock;
 
 pub use faults::FaultConfig;
 pub use server::{FixtureServer, LoggedRequest};
-pub use truth::{GroundTruth, TrueCompany, TrueEvent, TrueListing, TrueParticipant, TrueSignal};
+pub use truth::{
+    GroundTruth, HOME_SPECIMEN, TrueCompany, TrueEvent, TrueListing, TrueOrg, TrueParticipant,
+    TrueSignal, TrueSpecimen,
+};
 
 use associations::{ASSOCS, Layout};
 use company::{Company, NameSpace};
@@ -258,6 +261,17 @@ impl World {
 
     pub fn ground_truth(&self) -> GroundTruth {
         truth::build(self)
+    }
+
+    /// The specimen pages: one extra page per specimen layout (label cards,
+    /// page-builder repeater, exhibitor list, prose blocks, ranked article,
+    /// JSON-LD cards, multiple tables) and an association home page with no
+    /// member list, each with the organisations it lists. They are served at
+    /// `/specimens/...` on association hosts, linked from nowhere and left
+    /// out of sitemaps, so they change no crawl of the world; they are not
+    /// part of [`World::ground_truth`].
+    pub fn specimens(&self) -> Vec<TrueSpecimen> {
+        layouts::specimens::truth(self)
     }
 
     /// The ten associations with fixture URLs; `with_selectors` adds CSS

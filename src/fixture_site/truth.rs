@@ -102,6 +102,49 @@ pub struct TrueParticipant {
     pub person_title: Option<String>,
 }
 
+/// One extra page of the world in a specimen layout (see
+/// [`World::specimens`](super::World::specimens)): served on an association
+/// host, linked from nowhere, so crawls never reach it; tests fetch `url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueSpecimen {
+    pub association: String,
+    /// Layout name (`label_cards`, ...), or [`HOME_SPECIMEN`] for the
+    /// association home page that lists no members.
+    pub layout: String,
+    pub url: String,
+    /// One per organisation the page lists, in page order.
+    pub records: Vec<TrueOrg>,
+}
+
+/// Layout name of the specimen that is an association's own home page: no
+/// member records at all.
+pub const HOME_SPECIMEN: &str = "association_home";
+
+/// One organisation a specimen page lists. Fields hold the organisation's
+/// true values; the `shows_*` flags (and `website`) say whether the page
+/// gives them, as [`TrueListing`] does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueOrg {
+    /// As displayed, whitespace collapsed (a rank prefix is not part of it).
+    pub name: String,
+    /// The world company it is, `None` for organisations made up for the page
+    /// (members abroad, exhibitors outside the world).
+    pub company_id: Option<u32>,
+    /// Registrable domain of its own site, when it has one.
+    pub domain: Option<String>,
+    /// The `href` exactly as linked when the page links its own site with an
+    /// absolute URL (not a profile on the page's site, social or maps).
+    pub website: Option<String>,
+    /// Main phone (never a fax), E.164.
+    pub phone_e164: Option<String>,
+    pub shows_phone: bool,
+    pub city: Option<String>,
+    /// US state or Canadian province code; `None` elsewhere.
+    pub state: Option<String>,
+    /// The page gives its city (and state, when it has one).
+    pub shows_address: bool,
+}
+
 pub(crate) fn true_company(w: &World, i: u32) -> TrueCompany {
     let c = w.company(i);
     TrueCompany {

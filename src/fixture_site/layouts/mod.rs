@@ -1,8 +1,10 @@
 //! Association sites: page chrome (nav, sidebar, ads, footer), routing, and
-//! the ten directory styles (in `directory.rs` and `directory2.rs`).
+//! the ten directory styles (in `directory.rs` and `directory2.rs`), plus
+//! the unlinked specimen pages of further layouts (`specimens/`).
 
 mod directory;
 mod directory2;
+pub(crate) mod specimens;
 
 pub(crate) use directory::listing_location;
 
@@ -184,6 +186,9 @@ pub(crate) fn assoc_page(
         ),
         _ if path.starts_with("/events") => {
             events::page(w, idx, a, path, query).unwrap_or_else(FixturePage::not_found)
+        }
+        _ if path.starts_with(specimens::PREFIX) => {
+            specimens::page(w, a, path).unwrap_or_else(FixturePage::not_found)
         }
         _ => directory::route(w, idx, a, req, opts).unwrap_or_else(FixturePage::not_found),
     }
@@ -418,6 +423,14 @@ pub(crate) fn selectors(l: Layout) -> Option<Selectors> {
             next_page: sel("ul.pager a[rel=next]"),
             ..Default::default()
         },
-        Layout::Json | Layout::LoginWall => return None,
+        Layout::Json
+        | Layout::LoginWall
+        | Layout::LabelCards
+        | Layout::BuilderRepeater
+        | Layout::ExhibitorList
+        | Layout::ProseBlocks
+        | Layout::HeadingArticle
+        | Layout::JsonLdCards
+        | Layout::MultiTable => return None,
     })
 }
