@@ -232,7 +232,21 @@ fn event_page_with_sponsors_exhibitors_speakers() {
         "http://pta.example/events/fabtech-2027",
         &ctx(),
     );
-    assert!(ex.members.is_empty());
+    // Sponsors and exhibitors are company records too; speakers are not.
+    let mut names: Vec<(&str, Option<&str>)> = ex
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), m.membership_type.as_deref()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("Acme Stamping & Mfg., Inc.", Some("sponsor")),
+            ("Baker Gear Works LLC", Some("sponsor")),
+            ("Coastal Forge Co.", Some("exhibitor")),
+        ]
+    );
     assert_eq!(ex.events.len(), 1);
     let e = &ex.events[0];
     assert_eq!(e.name, "FabTech Expo 2027");
@@ -518,9 +532,13 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
     assert_eq!(r.pages, 4);
     assert_eq!(r.events, 1);
     assert_eq!(r.participants, 6);
-    // Four listings; the profile record lands on the same row as its listing.
-    assert_eq!(store.membership_count().unwrap(), 4);
-    assert_eq!(store.company_count().unwrap(), 4);
+    // Four listings (the profile record lands on the same row as its
+    // listing) and the event's two sponsors and one exhibitor, each a
+    // record of the event page.
+    assert_eq!(store.membership_count().unwrap(), 7);
+    // Acme is listed and sponsors; the other sponsor and the exhibitor are
+    // companies the event page alone names.
+    assert_eq!(store.company_count().unwrap(), 6);
     let acme = store
         .companies(&Default::default())
         .unwrap()
@@ -534,9 +552,13 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
     );
     assert_eq!(acme.phone.as_deref(), Some("+13125550147"));
     assert_eq!(acme.provenance["phone"].extractor, "profile");
+    // Its listing row (with the profile merged) and its sponsor row.
     let recs = store.memberships_of(acme.id).unwrap();
-    assert_eq!(recs.len(), 1);
-    assert_eq!(recs[0].city.as_deref(), Some("Chicago"));
+    assert_eq!(recs.len(), 2);
+    assert!(
+        recs.iter().any(|r| r.city.as_deref() == Some("Chicago")),
+        "{recs:?}"
+    );
     // Participants link to companies by domain, then name key.
     let parts = store
         .event_participants("http://pta.example/events/fabtech-2027")
@@ -547,7 +569,7 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
     // Re-run: nothing pending, nothing changes.
     let again = extract_pending(&db, &[pta()]).unwrap();
     assert_eq!(again.pages, 0);
-    assert_eq!(store.membership_count().unwrap(), 4);
+    assert_eq!(store.membership_count().unwrap(), 7);
     // Changed content is extracted again, without duplicates.
     store
         .insert_extraction_page(&ExtractionPage {
@@ -560,8 +582,8 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
         .unwrap();
     let third = extract_pending(&db, &[pta()]).unwrap();
     assert_eq!(third.pages, 1);
-    assert_eq!(store.membership_count().unwrap(), 4);
-    assert_eq!(store.company_count().unwrap(), 4);
+    assert_eq!(store.membership_count().unwrap(), 7);
+    assert_eq!(store.company_count().unwrap(), 6);
     assert_eq!(
         store
             .event_participants("http://pta.example/events/fabtech-2027")

@@ -289,6 +289,7 @@ pub fn extract_one(world: &World, a: Option<&AssociationConfig>, u: &str) -> Vec
             selectors: None,
             page_type: None,
             structure_only: false,
+            explain: false,
         },
         None => ExtractContext::default(),
     };

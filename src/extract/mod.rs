@@ -360,20 +360,15 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
     match page_type {
         Some(PageType::Event) | Some(PageType::ExhibitorList) => {
             out.events = events::extract(&doc, pc, ctx);
-            // An exhibitor list is a list of companies too: its entries
-            // become records (as exhibitors), speakers (people) do not.
-            let people: HashSet<String> = out
-                .events
-                .iter()
-                .flat_map(|e| &e.participants)
-                .filter_map(|p| p.person_name.as_deref())
-                .map(name_key)
-                .collect();
-            members = listing_records(&doc, pc, ctx);
-            members.retain(|m| !people.contains(&name_key(&m.name)));
-            if members.len() < 3 {
-                members.clear();
-            }
+            // An exhibitor list is a list of companies too: structured data
+            // listing organizations gives its records, else the exhibitors
+            // and sponsors the event sections name (never the speakers).
+            let structured = microdata::extract(&doc, pc);
+            members = if structured.len() >= 2 {
+                structured
+            } else {
+                participant_records(&out.events, pc)
+            };
             let now = chrono::Utc::now();
             for m in &mut members {
                 if m.membership_type.is_none() {
@@ -383,7 +378,7 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
                 }
             }
             let n = members.len();
-            pc.explain(|| format!("an event page: {n} listed companies kept as exhibitors"));
+            pc.explain(|| format!("an event page: {n} exhibiting companies kept as records"));
         }
         Some(PageType::CompanySite) | Some(PageType::LoginWall) | Some(PageType::Other) => {
             return out;
@@ -416,6 +411,26 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
     out.profile_links = links;
     out.members = members;
     out
+}
+
+/// Exhibitors and sponsors of an event as company records.
+fn participant_records(events: &[EventRecord], pc: &PageCtx) -> Vec<MemberRecord> {
+    use crate::model::ParticipantRole;
+    events
+        .iter()
+        .flat_map(|e| &e.participants)
+        .filter(|p| matches!(p.role, ParticipantRole::Exhibitor | ParticipantRole::Sponsor))
+        .filter_map(|p| {
+            let d = Draft {
+                name: p.company_name.clone(),
+                website: p.company_domain.as_ref().map(|d| format!("http://{d}/")),
+                booth: p.booth.clone(),
+                membership_type: Some(p.role.as_str().to_owned()),
+                ..Default::default()
+            };
+            finish(d, pc, "event", p.confidence)
+        })
+        .collect()
 }
 
 /// The records of a listing: configured selectors, else structured data
