@@ -150,10 +150,10 @@ fn workbench_runs_in_a_real_terminal() {
     wait_for(&socket, "merged #");
     let store = Store::open(&db).unwrap();
     assert_eq!(store.decisions().unwrap().len(), decisions_before + 1);
-    assert_eq!(
-        nam::resolve::review::queue(&store, None).unwrap().len(),
-        pending - 1
-    );
+    // The approved pair leaves the queue, and with it any other pair of
+    // the company that was merged away.
+    let left = nam::resolve::review::queue(&store, None).unwrap().len();
+    assert!(left < pending, "{left} of {pending} still pending");
     drop(store);
     // Export the companies view (with its search) with `e`.
     keys(&socket, &["2", "e"]);

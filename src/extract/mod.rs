@@ -419,7 +419,12 @@ fn participant_records(events: &[EventRecord], pc: &PageCtx) -> Vec<MemberRecord
     events
         .iter()
         .flat_map(|e| &e.participants)
-        .filter(|p| matches!(p.role, ParticipantRole::Exhibitor | ParticipantRole::Sponsor))
+        .filter(|p| {
+            matches!(
+                p.role,
+                ParticipantRole::Exhibitor | ParticipantRole::Sponsor
+            )
+        })
         .filter_map(|p| {
             let d = Draft {
                 name: p.company_name.clone(),
@@ -457,7 +462,11 @@ fn listing_records(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<Member
         .into_iter()
         .filter_map(|(d, c)| finish(d, pc, "generic", c))
         .collect();
-    if members.is_empty() { structured } else { members }
+    if members.is_empty() {
+        structured
+    } else {
+        members
+    }
 }
 
 /// Light classification when the crawler did not say: events by their

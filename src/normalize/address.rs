@@ -613,3 +613,54 @@ mod place_tests {
         assert_eq!(country_named("Springfield"), None);
     }
 }
+
+/// An address outside North America written "street, suburb, REGION
+/// POSTCODE" ("12 Mill Rd, Stratford, QLD 4870", "…, Stratford, QLD,
+/// 4870"): the segment before the region and postcode is the city. The
+/// region is no state (states are US and Canadian), so only the street and
+/// the city are read.
+pub fn parse_region_address(text: &str) -> Option<(Option<String>, String)> {
+    let segs: Vec<String> = text
+        .split(',')
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let region = |s: &str| (2..=3).contains(&s.len()) && s.chars().all(|c| c.is_ascii_uppercase());
+    let postcode = |s: &str| (4..=5).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
+    let at = segs
+        .iter()
+        .enumerate()
+        .position(|(i, s)| match s.split_once(' ') {
+            Some((r, p)) => region(r) && postcode(p),
+            None => region(s) && segs.get(i + 1).is_some_and(|n| postcode(n)),
+        })?;
+    if at == 0 || state_code(segs[at].split(' ').next().unwrap_or("")).is_some() {
+        return None;
+    }
+    let city = segs[at - 1].clone();
+    if !city_shaped(&city) {
+        return None;
+    }
+    let street = (at >= 2).then(|| segs[..at - 1].join(", "));
+    Some((street, city))
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn region_and_postcode_addresses() {
+        assert_eq!(
+            parse_region_address("12 Industrial Ave, Stratford, QLD, 4870"),
+            Some((Some("12 Industrial Ave".into()), "Stratford".into()))
+        );
+        assert_eq!(
+            parse_region_address("Plumbers & Gas Fitters, Cairns City, QLD 4870"),
+            Some((Some("Plumbers & Gas Fitters".into()), "Cairns City".into()))
+        );
+        // A US state is parse_address's business.
+        assert_eq!(parse_region_address("Springfield, IL 62701"), None);
+        assert_eq!(parse_region_address("Acme Tool Works"), None);
+    }
+}

@@ -9,6 +9,9 @@ use regex::Regex;
 static PHONE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
+        # International: +CC (not 1), an optional (0), then 6-14 more digits.
+        \+\s?[2-9]\d{0,2}[\s.\-]?(?:\(0\)\s?)?\d(?:[\s.\-]?\d){5,13}\b
+        |
         (?:\+\s?1[\s.\-]?|\b1[\s.\-])?
         (?:\(\s?\d{3}\s?\)|\b\d{3})[\s.\-]?\d{3}[\s.\-]\d{4}\b
         (?:\s*(?:ext\.?|x|extension|\#)\s*\d{1,6})?",
@@ -95,8 +98,22 @@ fn parse_phone(t: &str) -> Option<String> {
         .min()
         .unwrap_or(t.len());
     let main = t.get(..cut).unwrap_or(t);
+    // "+33 (0)1 53 93 69 00": the trunk zero is not dialled from abroad.
+    let owned;
+    let main = if main.contains("(0)") {
+        owned = main.replace("(0)", "");
+        owned.as_str()
+    } else {
+        main
+    };
     let digits: String = main.chars().filter(|c| c.is_ascii_digit()).collect();
     let plus = main.trim_start().starts_with('+');
+    // Written in international form outside North America, the digits are
+    // already E.164 (the library drops digits of some of them, e.g. UK
+    // numbers whose area code starts with 1).
+    if plus && !digits.starts_with('1') && (8..=15).contains(&digits.len()) {
+        return Some(format!("+{digits}"));
+    }
     if let Ok(n) = phonenumber::parse(Some(phonenumber::country::Id::US), main) {
         let e164 = n.format().mode(phonenumber::Mode::E164).to_string();
         let nd = e164.trim_start_matches('+').len();
@@ -116,6 +133,28 @@ fn parse_phone(t: &str) -> Option<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn international_numbers_are_found_and_kept_whole() {
+        for (text, e164) in [
+            ("Call +44 114 496 0093 today", "+441144960093"),
+            ("You can contact them at +358 207 529610.", "+358207529610"),
+            ("Tel +33 (0)153936900", "+33153936900"),
+            ("+49 711 1234567", "+497111234567"),
+        ] {
+            let found = find_phone(text).unwrap_or_default();
+            assert_eq!(
+                normalize_phone(found).as_deref(),
+                Some(e164),
+                "{text}: {found:?}"
+            );
+        }
+        // North American numbers are unchanged.
+        assert_eq!(
+            normalize_phone(find_phone("Phone: (312) 555-0147").unwrap_or_default()).as_deref(),
+            Some("+13125550147")
+        );
+    }
 
     #[test]
     fn common_us_forms() {

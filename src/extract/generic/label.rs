@@ -8,7 +8,10 @@ use regex::Regex;
 use super::super::dom::{Block, Line};
 use super::super::{Draft, PageCtx};
 use crate::normalize::{
-    address::{country_named, looks_like_street, parse_address, parse_place, state_code},
+    address::{
+        country_named, looks_like_street, parse_address, parse_place, parse_region_address,
+        state_code,
+    },
     email::{find_email, normalize_email},
     looks_like_host, normalize_website,
     phone::{find_phone, normalize_phone},
@@ -187,7 +190,8 @@ pub fn emphasized_name_shape(t: &str) -> bool {
 
 fn shape(t: &str, loose: bool) -> bool {
     let lower = t.to_lowercase();
-    let host_ok = loose && !lower.starts_with("www.") && !lower.starts_with("http") && !t.contains('/');
+    let host_ok =
+        loose && !lower.starts_with("www.") && !lower.starts_with("http") && !t.contains('/');
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     t.len() >= 2
         && t.len() <= 100
@@ -256,7 +260,50 @@ const ACTION_WORDS: &[&str] = &[
     "all",
     "privacy",
     "terms",
+    "start",
+    "book",
+    "get",
+    "try",
+    "request",
+    "schedule",
+    "order",
+    "discover",
+    "explore",
 ];
+
+/// A sentence that gives a number to call: "You can contact them at ...".
+fn says_call(rest: &str) -> bool {
+    let l = rest.to_lowercase();
+    rest.len() <= 80
+        && ["call", "contact", "reach", "phone", "tel", "ring"]
+            .iter()
+            .any(|w| {
+                l.split(|c: char| !c.is_alphabetic())
+                    .any(|x| x == *w || x == "contacted")
+            })
+}
+
+/// Map and directions services: a link there is the way to a company, not
+/// its website.
+const MAP_HOSTS: &[&str] = &[
+    "whereis.com",
+    "mapquest.com",
+    "openstreetmap.org",
+    "waze.com",
+    "here.com",
+    "bing.com",
+    "apple.com",
+];
+
+fn is_map_link(url: &str, domain: &str) -> bool {
+    MAP_HOSTS.contains(&domain) || {
+        let l = url.to_ascii_lowercase();
+        l.contains("/maps")
+            || l.contains("maps.")
+            || l.contains("/dir/")
+            || l.contains("directions")
+    }
+}
 
 /// A same-site URL shaped like a member profile: a slug below a
 /// member/profile/company/directory path, or an id query.
@@ -392,6 +439,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     // A label alone on its line ("Website", "Locations", a <dt>) names the
     // value on the next line.
     let mut pending: Option<&'static str> = None;
+    let mut region_city_specific = false;
     for (i, line) in lines.iter().enumerate() {
         let (mut label, value) = split_label(&line.text);
         if let Some(p) = pending.take()
@@ -454,7 +502,22 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
             _ => {}
         }
         if is_place_label(&label) && cols.is_none() {
-            if let Some(p) = parse_place(value) {
+            let mut place = parse_place(value);
+            // "City: New York", "City: Singapore": under a city label the
+            // first place is the city even when it also names a state or a
+            // country.
+            if matches!(label.as_str(), "city" | "town")
+                && let Some(p) = place.as_mut()
+                && p.city.is_none()
+                && let Some(first) = value.split(',').next().map(str::trim)
+                && emphasized_name_shape(first)
+            {
+                p.city = Some(first.to_owned());
+                if value.split(',').count() == 1 {
+                    p.state = None;
+                }
+            }
+            if let Some(p) = place {
                 if d.city.is_none() && d.state.is_none() {
                     d.city = p.city;
                     d.state = p.state;
@@ -491,6 +554,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 || label.contains("phone")
                 || label.contains("tel")
                 || rest_membership
+                || says_call(&rest)
                 || (rest.len() <= 12 && !rest.contains(','))
                     && !rest.chars().any(|c| c.is_ascii_digit()))
                 && let Some(n) = normalize_phone(p)
@@ -547,6 +611,22 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         {
             kinds[i] = Kind::Membership;
             d.membership_type.get_or_insert_with(|| value.to_owned());
+            continue;
+        }
+        if addresses == 0
+            && let Some((street, city)) = parse_region_address(value)
+        {
+            // The line that names a street gives the city over one that
+            // names only a place (a category line, a service area).
+            let specific = street.as_deref().is_some_and(looks_like_street);
+            if d.city.is_none() || specific && !region_city_specific {
+                d.city = Some(city);
+                if specific {
+                    d.street = street;
+                }
+                region_city_specific = specific;
+            }
+            kinds[i] = Kind::Address;
             continue;
         }
         if let Some(a) = parse_address(value)
@@ -638,7 +718,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         let Some(dom) = registrable_domain(&abs) else {
             continue;
         };
-        if is_social(&dom) {
+        if is_social(&dom) || is_map_link(&abs, &dom) {
             continue;
         }
         if pc.is_own_domain(&dom) {

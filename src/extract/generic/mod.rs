@@ -293,9 +293,7 @@ fn is_header_row(node: NodeRef<'_, Node>, header: Option<NodeId>) -> bool {
         .filter_map(ElementRef::wrap)
         .filter(|c| matches!(c.value().name(), "td" | "th"))
         .collect();
-    cells.is_empty()
-        || cells.iter().all(|c| c.value().name() == "th")
-        || header == Some(node.id())
+    cells.is_empty() || cells.iter().all(|c| c.value().name() == "th") || header == Some(node.id())
 }
 
 struct Scored {
@@ -436,14 +434,22 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
     let mut filled = 0;
     for o in others {
         if best.named_table && o.named_table {
-            let overlap = o.records.iter().filter(|r| index.contains_key(&key(r))).count();
+            let overlap = o
+                .records
+                .iter()
+                .filter(|r| index.contains_key(&key(r)))
+                .count();
             if overlap * 2 < o.records.len() {
                 tables += 1;
                 best.records.extend(o.records);
                 continue;
             }
         }
-        let same = o.records.iter().filter(|r| index.contains_key(&key(r))).count();
+        let same = o
+            .records
+            .iter()
+            .filter(|r| index.contains_key(&key(r)))
+            .count();
         if same * 10 < best.records.len() * 8 {
             continue;
         }
@@ -477,7 +483,9 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
     }
     if filled > 0 {
         pc.explain(|| {
-            format!("generic: {filled} records completed from a group naming the same organisations")
+            format!(
+                "generic: {filled} records completed from a group naming the same organisations"
+            )
         });
     }
 }
