@@ -592,3 +592,103 @@ fn run_extraction_merges_profiles_links_participants_and_is_idempotent() {
         6
     );
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+/// `nam extract --explain` says what the page was read as and which
+/// structure became the record list, and leaves no file behind.
+#[test]
+fn extract_explains_and_writes_no_files() {
+    let home = tempfile::tempdir().unwrap();
+    let page = home.path().join("page.html");
+    std::fs::write(&page, fixture("table.html")).unwrap();
+    let before: Vec<_> = std::fs::read_dir(home.path()).unwrap().collect();
+    let out = common::nam_in(home.path())
+        .args([
+            "extract",
+            "--explain",
+            "--base-url",
+            "http://pta.example/members",
+        ])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("explain: classified as directory_listing"),
+        "{err}"
+    );
+    assert!(err.contains("the first is the record list"), "{err}");
+    assert!(err.contains("table rows"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().count() >= 2, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+    // Nothing but the page itself: no database, config, data or log directory.
+    let after: Vec<_> = std::fs::read_dir(home.path()).unwrap().collect();
+    assert_eq!(before.len(), after.len(), "{after:?}");
+}
+
+/// A `<script>` whose comment opener was never closed (a saved, prettified
+/// page) does not swallow the listing after it.
+#[test]
+fn a_script_with_an_open_comment_ends_at_its_close_tag() {
+    let rows: String = (1..=4)
+        .map(|i| {
+            format!("<tr><td>Member Works {i} Inc</td><td>(312) 555-01{i:02}</td><td>Chicago, IL</td></tr>")
+        })
+        .collect();
+    let page = format!(
+        "<html><body><div class=\"ad\"><script type=\"text/lazyad\"><!-- <div></div><script>x()</script> --&gt;</script></div>\
+         <table><tr><th>Company</th><th>Phone</th><th>City</th></tr>{rows}</table></body></html>"
+    );
+    let ex = extract_page(&page, "http://pta.example/members", &ctx());
+    assert_eq!(ex.members.len(), 4, "{:?}", ex.members);
+    assert_eq!(ex.members[0].city.as_deref(), Some("Chicago"));
+}
+
+/// An article of firms under numbered headings, each with a label list and
+/// a link to its site, gives one record per heading; a home page's topic
+/// and news sections under headings give none.
+#[test]
+fn heading_runs_are_records_only_with_contacts() {
+    let firms: String = (1..=6)
+        .map(|i| {
+            format!(
+                "<h3>{i}) Harbor Capital {i}</h3><p>Invests in industrial firms.</p>\
+                 <ul><li>Country: USA</li><li>City: Boston</li></ul>\
+                 <p>You can find their website <a href=\"https://harbor{i}.example/\">here</a>.</p>"
+            )
+        })
+        .collect();
+    let page = format!("<html><body><article>{firms}</article></body></html>");
+    let ex = extract_page(&page, "http://news.example/list", &ctx());
+    assert_eq!(ex.members.len(), 6, "{:?}", ex.members);
+    assert_eq!(ex.members[0].name, "Harbor Capital 1");
+    assert_eq!(ex.members[0].city.as_deref(), Some("Boston"));
+    assert_eq!(ex.members[0].domain.as_deref(), Some("harbor1.example"));
+
+    let topics: String = [
+        "Advocacy",
+        "Education",
+        "Networking",
+        "Standards",
+        "Safety",
+        "Events",
+    ]
+    .iter()
+    .map(|t| format!("<h2>{t}</h2><p>What we do for members in {t}. <a href=\"/{t}\">More</a></p>"))
+    .collect();
+    let home = format!("<html><body><main>{topics}</main></body></html>");
+    let ex = extract_page(&home, "http://pta.example/", &ctx());
+    assert!(ex.members.is_empty(), "{:?}", ex.members);
+}

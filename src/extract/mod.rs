@@ -93,6 +93,8 @@ pub struct PageCtx {
     /// Phones found in header/footer/nav: the site's own.
     pub noise_phones: HashSet<String>,
     pub own_name_key: Option<String>,
+    /// Name keys the page gives its own site (see `learn_site_names`).
+    pub site_names: HashSet<String>,
     pub association: String,
     pub structure_only: bool,
     /// Filled when the caller asked why (`nam extract --explain`).
@@ -119,6 +121,7 @@ impl PageCtx {
             own_domains,
             noise_phones: HashSet::new(),
             own_name_key: ctx.association_name.as_deref().map(name_key),
+            site_names: HashSet::new(),
             association: ctx.association.clone().unwrap_or_default(),
             structure_only: ctx.structure_only,
             trace: ctx.explain.then(Default::default),
@@ -143,9 +146,35 @@ impl PageCtx {
     }
 
     pub fn is_own_name(&self, n: &str) -> bool {
-        self.own_name_key
-            .as_deref()
-            .is_some_and(|k| !k.is_empty() && name_key(n) == k)
+        let k = name_key(n);
+        !k.is_empty()
+            && (self.own_name_key.as_deref() == Some(k.as_str()) || self.site_names.contains(&k))
+    }
+
+    /// The site's own name as the page declares it: `og:site_name`, and
+    /// JSON-LD organizations or web sites whose url is this site's home.
+    fn learn_site_names(&mut self, doc: &Html) {
+        if let Ok(s) = Selector::parse(r#"meta[property="og:site_name"]"#) {
+            for m in doc.select(&s) {
+                if let Some(c) = m.value().attr("content") {
+                    self.site_names.insert(name_key(c));
+                }
+            }
+        }
+        for o in microdata::json_ld_objects(doc) {
+            let home = o
+                .get("url")
+                .and_then(|u| u.as_str())
+                .and_then(|u| url::Url::parse(u).ok())
+                .is_some_and(|u| {
+                    u.path().trim_matches('/').is_empty()
+                        && registrable_domain(u.as_str()).is_some_and(|d| self.is_own_domain(&d))
+                });
+            if home && let Some(n) = o.get("name").and_then(|n| n.as_str()) {
+                self.site_names.insert(name_key(n));
+            }
+        }
+        self.site_names.remove("");
     }
 
     fn learn_noise(&mut self, doc: &Html) {
@@ -346,6 +375,7 @@ fn extract_with(body: &str, url: &str, ctx: &ExtractContext, pc: &mut PageCtx) -
     let body = close_scripts(body);
     let doc = Html::parse_document(&body);
     pc.learn_noise(&doc);
+    pc.learn_site_names(&doc);
     let mut out = Extraction {
         next_pages: pagination_links(&doc, pc, ctx.selectors.as_ref()),
         ..Default::default()

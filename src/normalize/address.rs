@@ -153,7 +153,13 @@ fn country_code(s: &str) -> Option<&'static str> {
 fn split_state_zip(
     seg: &str,
 ) -> Option<(Option<String>, &'static str, Option<String>, &'static str)> {
-    let words: Vec<&str> = seg.split_whitespace().collect();
+    // "NY USA 10001": a country word between the state and the zip.
+    let words: Vec<&str> = seg
+        .split_whitespace()
+        .enumerate()
+        .filter(|(i, w)| *i == 0 || country_code(w).is_none())
+        .map(|(_, w)| w)
+        .collect();
     if words.is_empty() || words.len() > 8 {
         return None;
     }
@@ -225,6 +231,13 @@ pub fn parse_address(text: &str) -> Option<Address> {
         let (city, street_end) = match city_prefix {
             Some(c) if i == 0 || zip.is_some() && !looks_like_street(&c) => (Some(c), i),
             Some(c) => (Some(c), i),
+            // "450 W. 33rd Street New York": street and city with no comma.
+            None if i > 0
+                && let Some((street, city)) = split_street_city(&segs[i - 1]) =>
+            {
+                segs[i - 1] = street;
+                (Some(city), i)
+            }
             None if i > 0 => (Some(segs[i - 1].clone()), i - 1),
             None => (None, i),
         };
@@ -333,6 +346,55 @@ mod tests {
         assert!(looks_like_street("P.O. Box 12"));
         assert!(!looks_like_street("Acme Tool"));
     }
+}
+
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "drive",
+    "dr",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "way",
+    "parkway",
+    "pkwy",
+    "highway",
+    "hwy",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "circle",
+    "cir",
+    "trail",
+    "terrace",
+    "ter",
+    "square",
+    "sq",
+    "pike",
+    "plaza",
+];
+
+/// "1851 Lincoln Ave. Cleveland" -> ("1851 Lincoln Ave.", "Cleveland"): a
+/// numbered street ending in a street word, then the city.
+fn split_street_city(seg: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = seg.split_whitespace().collect();
+    if !words.first()?.chars().next()?.is_ascii_digit() {
+        return None;
+    }
+    let j = words.iter().rposition(|w| {
+        STREET_WORDS.contains(&w.trim_end_matches(['.', ',']).to_lowercase().as_str())
+    })?;
+    if j == 0 || j + 1 >= words.len() || words.len() - j - 1 > 4 {
+        return None;
+    }
+    Some((words[..=j].join(" "), words[j + 1..].join(" ")))
 }
 
 /// Common names of countries that ISO 3166 spells otherwise, and the
@@ -601,6 +663,21 @@ mod place_tests {
         );
         assert_eq!(place("Remote"), (None, None, None));
         assert_eq!(place("United States"), (None, None, some("US")));
+        let a = parse_address("450 W. 33rd Street New York, NY USA 10001").unwrap_or_default();
+        assert_eq!(
+            (
+                a.street.as_deref(),
+                a.city.as_deref(),
+                a.state.as_deref(),
+                a.postal_code.as_deref()
+            ),
+            (
+                Some("450 W. 33rd Street"),
+                Some("New York"),
+                Some("NY"),
+                Some("10001")
+            )
+        );
     }
 
     #[test]

@@ -465,7 +465,17 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 continue;
             }
             Some(Col::City) => {
-                d.city.get_or_insert_with(|| value.to_owned());
+                // "Chicago, IL" in a City column.
+                match parse_place(value) {
+                    Some(p) if p.city.is_some() && p.state.is_some() => {
+                        d.city = d.city.take().or(p.city);
+                        d.state = d.state.take().or(p.state);
+                        d.country = d.country.take().or(p.country);
+                    }
+                    _ => {
+                        d.city.get_or_insert_with(|| value.to_owned());
+                    }
+                }
                 kinds[i] = Kind::Used;
                 continue;
             }

@@ -312,7 +312,10 @@ struct Scored {
 enum Reject {
     NoRecords,
     OnlyNames { records: usize, emphasized: usize },
+    SectionsWithoutContacts { records: usize, reachable: usize },
 }
+
+const HEADING_RUNS: &str = "runs from one heading to the next";
 
 impl std::fmt::Display for Reject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -324,6 +327,10 @@ impl std::fmt::Display for Reject {
             } => write!(
                 f,
                 "{records} records with little besides a name, only {emphasized} of the names set off as a heading, bold text or link"
+            ),
+            Reject::SectionsWithoutContacts { records, reachable } => write!(
+                f,
+                "{records} sections under headings, only {reachable} with a website, phone, email or place"
             ),
         }
     }
@@ -389,6 +396,25 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
         .filter(|r| r.quality > 1.0 + f32::EPSILON)
         .count() as f32
         / records.len() as f32;
+    // Sections of a page under headings are records only when most of
+    // them give a way to reach an organisation: a home page's news and
+    // service sections link to the site's own pages, never to a website,
+    // a phone or a place.
+    if g.kind == HEADING_RUNS {
+        let reachable = records
+            .iter()
+            .filter(|r| {
+                let d = &r.draft;
+                d.website.is_some() || d.phone.is_some() || d.email.is_some() || d.city.is_some()
+            })
+            .count();
+        if reachable * 10 < records.len() * 6 {
+            return Err(Reject::SectionsWithoutContacts {
+                records: records.len(),
+                reachable,
+            });
+        }
+    }
     // A header naming the name column says what the rows are.
     let mut factor = if named_table { 1.25 } else { 1.0 };
     if evidence < 0.5 {
@@ -397,7 +423,18 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
         } else {
             records.iter().filter(|r| r.emphasized).count()
         };
-        if records.len() < 5 || emphasized * 10 < records.len() * 9 {
+        // Headlines and section titles are sentences or single topics in a
+        // short run; a list of names alone must be long and name-shaped.
+        let long = records
+            .iter()
+            .filter(|r| {
+                r.draft
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.split_whitespace().count() >= 5)
+            })
+            .count();
+        if records.len() < 10 || emphasized * 10 < records.len() * 9 || long * 5 > records.len() {
             return Err(Reject::OnlyNames {
                 records: records.len(),
                 emphasized,
@@ -572,7 +609,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
             groups.push(Group {
                 records: recs,
                 table_rows: false,
-                kind: "runs from one heading to the next",
+                kind: HEADING_RUNS,
             });
         }
     }
