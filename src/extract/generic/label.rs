@@ -188,6 +188,8 @@ pub fn emphasized_name_shape(t: &str) -> bool {
     shape(t, true)
 }
 
+/// `loose` (a name set off as a heading or bold) only widens: whatever is
+/// name-shaped is loosely name-shaped too.
 fn shape(t: &str, loose: bool) -> bool {
     let lower = t.to_lowercase();
     let host_ok =
@@ -351,23 +353,10 @@ fn split_label(t: &str) -> (String, &str) {
     (String::new(), t)
 }
 
-/// Labels that name a place rather than a street address.
+/// Labels that name a place rather than a street address ("City",
+/// "Located", "HQ").
 fn is_place_label(label: &str) -> bool {
-    matches!(
-        label,
-        "city"
-            | "town"
-            | "location"
-            | "locations"
-            | "located"
-            | "located in"
-            | "based in"
-            | "hq"
-            | "headquarters"
-            | "head office"
-            | "city, state"
-            | "city/state"
-    )
+    bare_label(label) == Some("location")
 }
 
 /// A line that is only a field label ("Website", "Phone:", "Locations"),
@@ -749,9 +738,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         None => {
             let mut best: Option<(i32, usize)> = None;
             for (i, line) in lines.iter().enumerate() {
-                if kinds[i] != Kind::Unknown
-                    || !(name_shape(&line.text) || line.strong && emphasized_name_shape(&line.text))
-                {
+                if kinds[i] != Kind::Unknown || !shape(&line.text, line.strong) {
                     continue;
                 }
                 let mut s = 0i32;
@@ -785,8 +772,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     let name_line = &lines[name_idx];
     let (_, name_value) = split_label(&name_line.text);
     let name = strip_rank(name_value.trim()).to_owned();
-    let shaped = name_shape(&name) || name_line.strong && emphasized_name_shape(&name);
-    if !shaped || pc.is_own_name(&name) {
+    if !shape(&name, name_line.strong) || pc.is_own_name(&name) {
         return None;
     }
     kinds[name_idx] = Kind::Used;

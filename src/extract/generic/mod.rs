@@ -470,23 +470,16 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
     let mut tables = 0;
     let mut filled = 0;
     for o in others {
-        if best.named_table && o.named_table {
-            let overlap = o
-                .records
-                .iter()
-                .filter(|r| index.contains_key(&key(r)))
-                .count();
-            if overlap * 2 < o.records.len() {
-                tables += 1;
-                best.records.extend(o.records);
-                continue;
-            }
-        }
         let same = o
             .records
             .iter()
             .filter(|r| index.contains_key(&key(r)))
             .count();
+        if best.named_table && o.named_table && same * 2 < o.records.len() {
+            tables += 1;
+            best.records.extend(o.records);
+            continue;
+        }
         if same * 10 < best.records.len() * 8 {
             continue;
         }
