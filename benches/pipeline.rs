@@ -72,6 +72,120 @@ fn bench_extract(members: usize) {
     );
 }
 
+/// Best of `passes` timed runs of `f` over `pages`, after one warm-up run;
+/// prints pages/s and MB/s and returns the records of the warm-up.
+fn time_pages(
+    label: &str,
+    pages: &[(String, String)],
+    passes: usize,
+    f: impl Fn(&str, &str) -> usize,
+) -> usize {
+    let bytes: usize = pages.iter().map(|(_, b)| b.len()).sum();
+    let records: usize = pages.iter().map(|(u, b)| f(b, u)).sum();
+    let mut best = Duration::MAX;
+    for _ in 0..passes {
+        let t = Instant::now();
+        for (u, b) in pages {
+            std::hint::black_box(f(b, u));
+        }
+        best = best.min(t.elapsed());
+    }
+    let secs = best.as_secs_f64();
+    println!(
+        "{label}: {} pages ({:.2} MB, {records} records) in {:.4}s on one core: {:.1} pages/s, {:.1} MB/s",
+        pages.len(),
+        bytes as f64 / 1e6,
+        secs,
+        pages.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+    records
+}
+
+/// One page of `rows` members of the table layout (PMA's "show N per page").
+fn big_table_page(rows: usize) -> Option<(String, String)> {
+    let world = World::new(WorldConfig {
+        seed: 7,
+        members: rows * 8,
+        ..Default::default()
+    });
+    let pq = format!("/directory/?page=1&per_page={rows}");
+    let p = world.page("pma.example", &pq)?;
+    let body = nam::normalize::charset::decode(&p.body, Some(&p.content_type)).0;
+    Some((format!("http://pma.example{pq}"), body))
+}
+
+/// The real directory pages of `../shared/real-pages` (outside the
+/// repository, read in place; `NAM_REAL_PAGES` names another copy) with the
+/// base URLs its `run.sh` gives them. Empty when the set is not there.
+fn real_pages() -> Vec<(String, String)> {
+    let dir = std::env::var("NAM_REAL_PAGES").map_or_else(
+        |_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-pages"),
+        std::path::PathBuf::from,
+    );
+    let Ok(script) = std::fs::read_to_string(dir.join("run.sh")) else {
+        return Vec::new();
+    };
+    script
+        .lines()
+        .filter_map(|l| l.trim().split_once('|'))
+        .filter(|(p, u)| !p.contains(' ') && u.starts_with("http"))
+        .filter_map(|(p, u)| {
+            let bytes = std::fs::read(dir.join("pages").join(format!("{p}.html"))).ok()?;
+            Some((
+                u.to_string(),
+                nam::normalize::charset::decode(&bytes, None).0,
+            ))
+        })
+        .collect()
+}
+
+/// Large directory pages and the real-page set: EXTRACTION of one page
+/// (`extract_page`) and what `nam extract` runs (the crawl's survey, then
+/// extraction as the surveyed type).
+fn bench_extract_pages() {
+    use nam::extract::classify::extract_directory_page;
+    let ctx = ExtractContext::default();
+    let listing = |b: &str, u: &str| extract_page(b, u, &ctx).members.len();
+    let as_crawled = |b: &str, u: &str| {
+        extract_directory_page(b, u, ExtractContext::default())
+            .members
+            .len()
+    };
+    // The floor: the HTML parser alone.
+    let parse = |b: &str, _: &str| scraper::Html::parse_document(b).tree.nodes().count();
+    let rows = env_usize("NAM_BENCH_TABLE_ROWS", 2000);
+    if let Some(page) = big_table_page(rows) {
+        let one = [page];
+        time_pages(
+            &format!("parse only, the {rows}-row page (nodes)"),
+            &one,
+            5,
+            parse,
+        );
+        time_pages(
+            &format!("extract table page of {rows} rows"),
+            &one,
+            5,
+            listing,
+        );
+        time_pages(
+            &format!("nam extract of the {rows}-row table page"),
+            &one,
+            5,
+            as_crawled,
+        );
+    }
+    let real = real_pages();
+    if real.is_empty() {
+        println!("extract real pages: ../shared/real-pages not found (set NAM_REAL_PAGES)");
+        return;
+    }
+    time_pages("parse only, the real-page set (nodes)", &real, 3, parse);
+    time_pages("extract real-page set", &real, 3, listing);
+    time_pages("nam extract of the real-page set", &real, 3, as_crawled);
+}
+
 async fn crawl_world(
     members: usize,
     politeness: bool,
@@ -556,6 +670,7 @@ fn main() {
     }
     if want("extract") {
         bench_extract(env_usize("NAM_BENCH_MEMBERS", 2000));
+        bench_extract_pages();
     }
     if want("crawl") {
         rt.block_on(bench_crawl_engine(env_usize("NAM_BENCH_MEMBERS", 2000)));

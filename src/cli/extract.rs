@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::config::{AssociationsFile, CrawlSettings};
 use crate::crawl::polite::PoliteFetcher;
-use crate::extract::classify::{PageFacts, survey};
-use crate::extract::{context_for, extract_page};
+use crate::extract::classify::extract_directory_page;
+use crate::extract::context_for;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExtractArgs {
@@ -78,34 +78,9 @@ pub async fn run(args: ExtractArgs, settings: &CrawlSettings) -> Result<()> {
     let explain = args.explain;
     let code = args.association.clone();
     let ex = tokio::task::spawn_blocking(move || {
-        // The crawl's two steps: the survey classifies the page, then
-        // EXTRACTION reads it as that type. Every page the crawler reads is
-        // on a directory site, and a page given here is a directory entry.
         let mut ctx = context_for(&associations, code.as_deref(), &page_url, None);
-        let facts = PageFacts {
-            url: &page_url,
-            final_url: &page_url,
-            status: 200,
-            content_type: None,
-            body: &body,
-            hint: None,
-            association_site: true,
-            directory_seed: true,
-        };
-        let class = survey(&facts, &ctx).classification;
-        ctx.page_type = Some(class.page_type);
         ctx.explain = explain;
-        let mut ex = extract_page(&body, &page_url, &ctx);
-        ex.explanation.insert(
-            0,
-            format!(
-                "classified as {} ({:.2}): {}",
-                class.page_type.as_str(),
-                class.confidence,
-                class.evidence.join("; ")
-            ),
-        );
-        ex
+        extract_directory_page(&body, &page_url, ctx)
     })
     .await?;
     if explain {

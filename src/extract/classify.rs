@@ -94,6 +94,74 @@ pub fn survey(f: &PageFacts<'_>, ctx: &super::ExtractContext) -> PageSurvey {
     }
 }
 
+/// A page of a directory site read as the crawl and EXTRACTION read it: the
+/// survey classifies it, then extraction reads it as that type (`nam
+/// extract`, and the benchmark of it). The classification leads the
+/// explanation when `ctx.explain` is set.
+pub fn extract_directory_page(
+    body: &str,
+    page_url: &str,
+    mut ctx: super::ExtractContext,
+) -> Extraction {
+    let facts = PageFacts {
+        url: page_url,
+        final_url: page_url,
+        status: 200,
+        content_type: None,
+        body,
+        hint: None,
+        association_site: true,
+        directory_seed: true,
+    };
+    // One full reading as the survey reads it (type guessed); classified
+    // as a type read the same way, it is the answer, else read again as
+    // the classified type.
+    let guessed = super::ExtractContext {
+        page_type: None,
+        ..ctx.clone()
+    };
+    let first = super::extract_page(body, page_url, &guessed);
+    let class = classify(&facts, &first);
+    let read_as = |t: Option<PageType>| match t.unwrap_or(PageType::DirectoryListing) {
+        PageType::ExhibitorList => PageType::Event,
+        t => t,
+    };
+    let mut ex = if read_as(first.page_type) == read_as(Some(class.page_type)) {
+        first
+    } else {
+        ctx.page_type = Some(class.page_type);
+        super::extract_page(body, page_url, &ctx)
+    };
+    ex.page_type = Some(class.page_type);
+    if ctx.explain {
+        ex.explanation.insert(
+            0,
+            format!(
+                "classified as {} ({:.2}): {}",
+                class.page_type.as_str(),
+                class.confidence,
+                class.evidence.join("; ")
+            ),
+        );
+    }
+    ex
+}
+
+/// Whether the page's markup says "password" anywhere (any case): pages
+/// that do not are never parsed again to look for a password field.
+fn mentions_password(body: &str) -> bool {
+    const W: &[u8] = b"password";
+    body.as_bytes()
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.eq_ignore_ascii_case(&b'p'))
+        .any(|(i, _)| {
+            body.as_bytes()
+                .get(i..i + W.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(W))
+        })
+}
+
 /// Classifies a page given the extractor's reading of it.
 pub fn classify(f: &PageFacts<'_>, ex: &Extraction) -> Classification {
     if f.status == 401 || f.status == 403 {
@@ -118,19 +186,19 @@ pub fn classify(f: &PageFacts<'_>, ex: &Extraction) -> Classification {
     let is_json = f.content_type.is_some_and(|c| c.contains("json"))
         || f.body.trim_start().starts_with(['{', '[']);
     let records = ex.members.len();
-    if !is_json {
+    // A login box in a site header is not a wall: the page must have
+    // nothing else to offer (no records, events or listing links) and
+    // either say so or be little more than the form.
+    let nothing_else = records == 0
+        && ex.events.is_empty()
+        && ex.next_pages.is_empty()
+        && ex.profile_links.is_empty();
+    if !is_json && nothing_else && mentions_password(f.body) {
         let doc = Html::parse_document(f.body);
         let password = Selector::parse("input[type=password]")
             .ok()
             .is_some_and(|s| doc.select(&s).next().is_some());
-        // A login box in a site header is not a wall: the page must have
-        // nothing else to offer (no records, events or listing links) and
-        // either say so or be little more than the form.
-        let nothing_else = records == 0
-            && ex.events.is_empty()
-            && ex.next_pages.is_empty()
-            && ex.profile_links.is_empty();
-        if password && nothing_else {
+        if password {
             let main = super::profile::main_root(&doc);
             let text = main.text().collect::<String>().to_lowercase();
             let words = LOGIN_WORDS.iter().find(|w| text.contains(*w));

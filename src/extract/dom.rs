@@ -101,18 +101,24 @@ pub fn is_noise(el: &ElementRef<'_>) -> bool {
         return true;
     }
     if v.attr("role")
-        .is_some_and(|r| NOISE_ROLES.contains(&r.to_ascii_lowercase().as_str()))
+        .is_some_and(|r| NOISE_ROLES.iter().any(|n| n.eq_ignore_ascii_case(r)))
     {
         return true;
     }
     if v.attr("aria-hidden") == Some("true") || v.attr("hidden").is_some() {
         return true;
     }
-    let tok = |t: &str| {
-        let t = t.to_ascii_lowercase();
-        NOISE_TOKENS.contains(&t.as_str()) || is_ad_token(&t)
+    v.classes().any(is_noise_token) || v.id().is_some_and(is_noise_token)
+}
+
+/// A class or id token of page chrome or of an ad slot, in any case.
+fn is_noise_token(t: &str) -> bool {
+    let t: std::borrow::Cow<'_, str> = if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        t.to_ascii_lowercase().into()
+    } else {
+        t.into()
     };
-    v.classes().any(tok) || v.id().is_some_and(tok)
+    NOISE_TOKENS.contains(&t.as_ref()) || is_ad_token(&t)
 }
 
 /// A `<header>`/`<footer>` inside an article, section, list item, cell or
@@ -152,32 +158,34 @@ fn is_ad_token(t: &str) -> bool {
         || t.starts_with("promo-")
 }
 
-struct Builder<'b> {
+struct Builder<'a> {
     block: Block,
     cur: String,
     cur_strong: bool,
-    cur_href: Option<String>,
+    cur_href: Option<&'a str>,
     cur_hint: String,
     cur_cell: Option<usize>,
-    _p: std::marker::PhantomData<&'b ()>,
+    /// Lower-cased classes and itemprops of the elements open around the
+    /// current node, space-separated (a stack: cut back on leaving one).
+    hints: String,
 }
 
-#[derive(Clone, Default)]
-struct Ctx {
+/// What the enclosing elements say about the text inside them.
+#[derive(Clone, Copy, Default)]
+struct Ctx<'a> {
     strong: bool,
-    href: Option<String>,
-    hint: String,
+    href: Option<&'a str>,
     cell: Option<usize>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn flush(&mut self) {
         let t = clean_text(&self.cur);
         if !t.is_empty() {
             self.block.lines.push(Line {
                 text: t,
                 strong: self.cur_strong,
-                href: self.cur_href.take(),
+                href: self.cur_href.take().map(str::to_owned),
                 hint: std::mem::take(&mut self.cur_hint),
                 cell: self.cur_cell,
             });
@@ -189,7 +197,7 @@ impl Builder<'_> {
         self.cur_cell = None;
     }
 
-    fn text(&mut self, t: &str, ctx: &Ctx) {
+    fn text(&mut self, t: &str, ctx: Ctx<'a>) {
         if t.trim().is_empty() {
             if !self.cur.is_empty() {
                 self.cur.push(' ');
@@ -198,18 +206,33 @@ impl Builder<'_> {
         }
         if self.cur.trim().is_empty() {
             self.cur_strong = ctx.strong;
-            self.cur_hint = ctx.hint.clone();
+            self.cur_hint.clone_from(&self.hints);
             self.cur_cell = ctx.cell;
         } else {
             self.cur_strong &= ctx.strong;
         }
         if self.cur_href.is_none() {
-            self.cur_href = ctx.href.clone();
+            self.cur_href = ctx.href;
         }
         self.cur.push_str(t);
     }
 
-    fn walk(&mut self, node: NodeRef<'_, Node>, ctx: &Ctx, skip_noise: bool, depth: usize) {
+    /// Adds an element's classes and itemprop to the hint stack; whether
+    /// one of them names a name or a title.
+    fn push_hints(&mut self, e: &'a scraper::node::Element) -> bool {
+        let start = self.hints.len();
+        for part in e.classes().chain(e.attr("itemprop")) {
+            if !self.hints.is_empty() {
+                self.hints.push(' ');
+            }
+            self.hints
+                .extend(part.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        let added = &self.hints[start..];
+        added.contains("name") || added.contains("title")
+    }
+
+    fn walk(&mut self, node: NodeRef<'a, Node>, ctx: Ctx<'a>, skip_noise: bool, depth: usize) {
         if depth > 200 {
             return;
         }
@@ -230,39 +253,35 @@ impl Builder<'_> {
                 if block {
                     self.flush();
                 }
-                let mut c = ctx.clone();
-                let classes: Vec<&str> = e.classes().collect();
-                let mut hint_parts: Vec<String> =
-                    classes.iter().map(|c| c.to_ascii_lowercase()).collect();
-                if let Some(p) = e.attr("itemprop") {
-                    hint_parts.push(p.to_ascii_lowercase());
-                }
-                if !hint_parts.is_empty() {
-                    if !c.hint.is_empty() {
-                        c.hint.push(' ');
-                    }
-                    c.hint.push_str(&hint_parts.join(" "));
-                }
-                if matches!(
-                    name,
-                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
-                ) || hint_parts
-                    .iter()
-                    .any(|h| h.contains("name") || h.contains("title"))
+                let mut c = ctx;
+                let mark = self.hints.len();
+                let named = self.push_hints(e);
+                if named
+                    || matches!(
+                        name,
+                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
+                    )
                 {
                     c.strong = true;
                 }
                 if name == "a"
                     && let Some(h) = e.attr("href")
                 {
-                    let text: String = ElementRef::wrap(node)
-                        .map(|er| er.text().collect::<Vec<_>>().join(" "))
-                        .unwrap_or_default();
+                    let mut text = String::new();
+                    if let Some(er) = ElementRef::wrap(node) {
+                        for (k, t) in er.text().enumerate() {
+                            if k > 0 {
+                                text.push(' ');
+                            }
+                            text.push_str(t);
+                        }
+                    }
+                    let h = h.trim();
                     self.block.links.push(Link {
-                        href: h.trim().to_owned(),
+                        href: h.to_owned(),
                         text: clean_text(&text),
                     });
-                    c.href = Some(h.trim().to_owned());
+                    c.href = Some(h);
                     // A link starts its own line fragment so its href is its own.
                     if !self.cur.trim().is_empty() && self.cur_href.is_none() {
                         self.flush();
@@ -272,8 +291,9 @@ impl Builder<'_> {
                     c.cell = Some(cell_index(node));
                 }
                 for child in node.children() {
-                    self.walk(child, &c, skip_noise, depth + 1);
+                    self.walk(child, c, skip_noise, depth + 1);
                 }
+                self.hints.truncate(mark);
                 if block || name == "a" {
                     self.flush();
                 }
@@ -296,7 +316,7 @@ pub fn cell_index(node: NodeRef<'_, Node>) -> usize {
 
 /// Flattens sibling nodes (one record) into lines and links. Noise subtrees
 /// are skipped when `skip_noise`.
-pub fn block_of(nodes: &[NodeRef<'_, Node>], skip_noise: bool) -> Block {
+pub fn block_of<'a>(nodes: &[NodeRef<'a, Node>], skip_noise: bool) -> Block {
     let mut b = Builder {
         block: Block::default(),
         cur: String::new(),
@@ -304,11 +324,10 @@ pub fn block_of(nodes: &[NodeRef<'_, Node>], skip_noise: bool) -> Block {
         cur_href: None,
         cur_hint: String::new(),
         cur_cell: None,
-        _p: std::marker::PhantomData,
+        hints: String::new(),
     };
-    let ctx = Ctx::default();
     for n in nodes {
-        b.walk(*n, &ctx, skip_noise, 0);
+        b.walk(*n, Ctx::default(), skip_noise, 0);
     }
     b.flush();
     b.block

@@ -72,7 +72,7 @@ impl Layout {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Assoc {
     pub code: &'static str,
     pub name: &'static str,

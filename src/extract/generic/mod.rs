@@ -305,6 +305,8 @@ struct Scored {
     evidence: f32,
     /// Rows of a table whose header names a name column ("Company", "Firm").
     named_table: bool,
+    /// Scored on a sample of the group's items: `records` holds only those.
+    sampled: bool,
 }
 
 /// Why a group was not a record list.
@@ -336,7 +338,16 @@ impl std::fmt::Display for Reject {
     }
 }
 
-fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
+/// Groups longer than this are first scored on this many of their items,
+/// spread evenly; only the most promising are then read whole.
+const SAMPLE: usize = 32;
+/// How many of the best sampled groups are read whole (besides every
+/// table with a name column, which may join the chosen one).
+const READ_WHOLE: usize = 3;
+
+/// Scores group `g`: every item, or with `sample` an evenly spread sample
+/// of that many items whose score stands for the whole group.
+fn evaluate(doc: &Html, g: &Group, pc: &PageCtx, sample: Option<usize>) -> Result<Scored, Reject> {
     let (header, cols) = if g.table_rows {
         match g
             .records
@@ -355,7 +366,10 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
     let mut total = 0.0f32;
     let mut considered = 0usize;
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for rec in &g.records {
+    let n = g.records.len();
+    let m = sample.map_or(n, |k| k.clamp(1, n.max(1)));
+    let sampled = m < n;
+    for rec in (0..m).filter_map(|j| g.records.get(j * n / m)) {
         let nodes: Vec<NodeRef<'_, Node>> = rec.iter().filter_map(|id| doc.tree.get(*id)).collect();
         if g.table_rows
             && let Some(n) = nodes.first()
@@ -388,6 +402,10 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
     if records.is_empty() || considered == 0 {
         return Err(Reject::NoRecords);
     }
+    // A sample's score and counts stand for the whole group's.
+    let scale = n as f32 / m as f32;
+    total *= scale;
+    let estimated = records.len() as f32 * scale;
     let coverage = records.len() as f32 / considered as f32;
     // Records with only a name need some other evidence across the group:
     // fields, or at least names set off the way list entries are.
@@ -434,7 +452,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
                     .is_some_and(|n| n.split_whitespace().count() >= 5)
             })
             .count();
-        if records.len() < 10 || emphasized * 10 < records.len() * 9 || long * 5 > records.len() {
+        if estimated < 10.0 || emphasized * 10 < records.len() * 9 || long * 5 > records.len() {
             return Err(Reject::OnlyNames {
                 records: records.len(),
                 emphasized,
@@ -448,6 +466,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx) -> Result<Scored, Reject> {
         coverage,
         evidence,
         named_table,
+        sampled,
     })
 }
 
@@ -517,6 +536,39 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
                 "generic: {filled} records completed from a group naming the same organisations"
             )
         });
+    }
+}
+
+/// Reads whole the sampled groups that may be chosen or joined: the few
+/// with the best estimates that come near the best whole score, and every
+/// table with a name column. The other sampled scores stay estimates.
+fn read_best_whole(doc: &Html, groups: &[Group], scored: &mut Vec<(usize, Scored)>, pc: &PageCtx) {
+    let best_whole = scored
+        .iter()
+        .filter(|(_, s)| !s.sampled)
+        .map(|(_, s)| s.score)
+        .fold(0.0f32, f32::max);
+    let mut order: Vec<usize> = (0..scored.len()).filter(|i| scored[*i].1.sampled).collect();
+    order.sort_by(|a, b| scored[*b].1.score.total_cmp(&scored[*a].1.score));
+    let whole: Vec<usize> = order
+        .iter()
+        .enumerate()
+        .filter(|(rank, i)| {
+            let s = &scored[**i].1;
+            s.named_table || (*rank < READ_WHOLE && s.score * 2.0 >= best_whole)
+        })
+        .map(|(_, i)| *i)
+        .collect();
+    let mut gone = Vec::new();
+    for i in whole {
+        match evaluate(doc, &groups[scored[i].0], pc, None) {
+            Ok(s) => scored[i].1 = s,
+            Err(_) => gone.push(i),
+        }
+    }
+    gone.sort_unstable();
+    for i in gone.into_iter().rev() {
+        scored.remove(i);
     }
 }
 
@@ -606,47 +658,22 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
             });
         }
     }
-    // Identical groups (same records) are evaluated once.
-    let mut seen: std::collections::HashSet<Vec<Vec<NodeId>>> = std::collections::HashSet::new();
-    let mut best: Option<Scored> = None;
+    // Identical groups (same records) are evaluated once; long groups are
+    // first scored on a sample.
+    let mut seen: std::collections::HashSet<&[Vec<NodeId>]> = std::collections::HashSet::new();
+    let mut scored: Vec<(usize, Scored)> = Vec::new();
     let mut tried: Vec<(f32, String)> = Vec::new();
-    let mut others: Vec<Scored> = Vec::new();
     let explaining = pc.trace.is_some();
-    for g in &groups {
-        if !seen.insert(g.records.clone()) {
+    for (gi, g) in groups.iter().enumerate() {
+        if !seen.insert(&g.records) {
             continue;
         }
-        let first = g.records.first().and_then(|r| r.first()).copied();
-        match evaluate(doc, g, pc) {
-            Ok(s) => {
-                if explaining && let Some(id) = first {
-                    tried.push((
-                        s.score,
-                        format!(
-                            "score {:.1}: {} records from {} items, {} ({}); {:.0}% of items read as records, {:.0}% with more than a name; first: {:?}",
-                            s.score,
-                            s.records.len(),
-                            g.records.len(),
-                            g.kind,
-                            describe(doc, id),
-                            s.coverage * 100.0,
-                            s.evidence * 100.0,
-                            s.records.first().and_then(|r| r.draft.name.clone()).unwrap_or_default(),
-                        ),
-                    ));
-                }
-                if best.as_ref().is_none_or(|b| s.score > b.score) {
-                    if let Some(b) = best.replace(s) {
-                        others.push(b);
-                    }
-                } else {
-                    others.push(s);
-                }
-            }
+        match evaluate(doc, g, pc, Some(SAMPLE)) {
+            Ok(s) => scored.push((gi, s)),
             Err(why) => {
                 if explaining
                     && g.records.len() >= 5
-                    && let Some(id) = first
+                    && let Some(id) = g.records.first().and_then(|r| r.first())
                 {
                     tried.push((
                         f32::NEG_INFINITY,
@@ -654,11 +681,44 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                             "rejected: {} items, {} ({}): {why}",
                             g.records.len(),
                             g.kind,
-                            describe(doc, id)
+                            describe(doc, *id)
                         ),
                     ));
                 }
             }
+        }
+    }
+    read_best_whole(doc, &groups, &mut scored, pc);
+    let mut best: Option<Scored> = None;
+    let mut others: Vec<Scored> = Vec::new();
+    for (gi, s) in scored {
+        let g = &groups[gi];
+        if explaining && let Some(id) = g.records.first().and_then(|r| r.first()) {
+            tried.push((
+                s.score,
+                format!(
+                    "score {:.1}{}: {} records from {} items, {} ({}); {:.0}% of items read as records, {:.0}% with more than a name; first: {:?}",
+                    s.score,
+                    if s.sampled { " (estimated from a sample)" } else { "" },
+                    if s.sampled { g.records.len() } else { s.records.len() },
+                    g.records.len(),
+                    g.kind,
+                    describe(doc, *id),
+                    s.coverage * 100.0,
+                    s.evidence * 100.0,
+                    s.records.first().and_then(|r| r.draft.name.clone()).unwrap_or_default(),
+                ),
+            ));
+        }
+        if s.sampled {
+            continue;
+        }
+        if best.as_ref().is_none_or(|b| s.score > b.score) {
+            if let Some(b) = best.replace(s) {
+                others.push(b);
+            }
+        } else {
+            others.push(s);
         }
     }
     if explaining {
@@ -725,6 +785,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                         coverage: 1.0,
                         evidence: 1.0,
                         named_table: false,
+                        sampled: false,
                     }
                 }
                 None => return Vec::new(),

@@ -156,6 +156,17 @@ pub(crate) fn route(
     let pages = page_count(n, a.page_size);
     let valid = |p: usize| (1..=pages).contains(&p);
     match a.layout {
+        Layout::Table if rest.is_empty() && qparam(query, "per_page").is_some() => {
+            // "Show N per page", as many directories offer: page 1 of a
+            // longer page size (benchmarks read one 2,000-row page).
+            let per: usize = qparam(query, "per_page")?.parse().ok()?;
+            let wide = Assoc {
+                page_size: per.clamp(1, 10_000),
+                ..a.clone()
+            };
+            let p = page_q("page").filter(|p| (1..=page_count(n, wide.page_size)).contains(p))?;
+            Some(table(w, idx, &wide, p))
+        }
         Layout::Table if rest.is_empty() => {
             let p = page_q("page").filter(|p| valid(*p))?;
             Some(if opts.drift {
