@@ -100,15 +100,26 @@ pub fn is_noise(el: &ElementRef<'_>) -> bool {
     if NOISE_TAGS.contains(&name) || is_skip(name) {
         return true;
     }
-    if v.attr("role")
-        .is_some_and(|r| NOISE_ROLES.iter().any(|n| n.eq_ignore_ascii_case(r)))
-    {
-        return true;
+    // One pass over the attributes (looking each up by name interns it).
+    for (k, val) in v.attrs() {
+        let noise = match k {
+            "role" => NOISE_ROLES.iter().any(|n| n.eq_ignore_ascii_case(val)),
+            "aria-hidden" => val == "true",
+            "hidden" => true,
+            "id" => is_noise_token(val),
+            _ => false,
+        };
+        if noise {
+            return true;
+        }
     }
-    if v.attr("aria-hidden") == Some("true") || v.attr("hidden").is_some() {
-        return true;
-    }
-    v.classes().any(is_noise_token) || v.id().is_some_and(is_noise_token)
+    v.classes().any(is_noise_token)
+}
+
+/// An attribute's value, found by comparing names (`Element::attr` interns
+/// the name it is given on every call).
+pub fn attr_of<'a>(e: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    e.attrs().find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 /// A class or id token of page chrome or of an ad slot, in any case.
@@ -221,7 +232,7 @@ impl<'a> Builder<'a> {
     /// one of them names a name or a title.
     fn push_hints(&mut self, e: &'a scraper::node::Element) -> bool {
         let start = self.hints.len();
-        for part in e.classes().chain(e.attr("itemprop")) {
+        for part in e.classes().chain(attr_of(e, "itemprop")) {
             if !self.hints.is_empty() {
                 self.hints.push(' ');
             }
@@ -265,7 +276,7 @@ impl<'a> Builder<'a> {
                     c.strong = true;
                 }
                 if name == "a"
-                    && let Some(h) = e.attr("href")
+                    && let Some(h) = attr_of(e, "href")
                 {
                     let mut text = String::new();
                     if let Some(er) = ElementRef::wrap(node) {

@@ -297,7 +297,7 @@ pub fn extract(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<EventRecor
     };
     let mut extractor = "generic";
     // JSON-LD Event first.
-    for o in super::microdata::json_ld_objects(doc) {
+    for o in pc.json_ld(doc) {
         let is_event = match o.get("@type") {
             Some(serde_json::Value::String(t)) => t.ends_with("Event"),
             Some(serde_json::Value::Array(a)) => a

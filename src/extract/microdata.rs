@@ -266,7 +266,7 @@ pub fn org_draft(o: &Value) -> Draft {
 }
 
 fn from_json_ld(doc: &Html, pc: &PageCtx) -> Vec<MemberRecord> {
-    json_ld_objects(doc)
+    pc.json_ld(doc)
         .iter()
         .filter(|o| types_of(o).iter().any(|t| is_org_type(t)))
         .map(org_draft)

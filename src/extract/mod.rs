@@ -99,6 +99,8 @@ pub struct PageCtx {
     pub structure_only: bool,
     /// Filled when the caller asked why (`nam extract --explain`).
     pub trace: Option<std::cell::RefCell<Vec<String>>>,
+    /// The page's JSON-LD objects, parsed on first use (see [`PageCtx::json_ld`]).
+    json_ld: std::cell::OnceCell<Vec<serde_json::Value>>,
 }
 
 impl PageCtx {
@@ -125,7 +127,14 @@ impl PageCtx {
             association: ctx.association.clone().unwrap_or_default(),
             structure_only: ctx.structure_only,
             trace: ctx.explain.then(Default::default),
+            json_ld: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Every JSON-LD object of the page `doc` (the page this context was
+    /// made for), parsed once however many readers ask.
+    pub fn json_ld(&self, doc: &Html) -> &[serde_json::Value] {
+        self.json_ld.get_or_init(|| microdata::json_ld_objects(doc))
     }
 
     /// Notes one reason for `--explain`; free when nobody asked.
@@ -161,7 +170,8 @@ impl PageCtx {
                 }
             }
         }
-        for o in microdata::json_ld_objects(doc) {
+        let mut names = Vec::new();
+        for o in self.json_ld(doc) {
             let home = o
                 .get("url")
                 .and_then(|u| u.as_str())
@@ -171,9 +181,10 @@ impl PageCtx {
                         && registrable_domain(u.as_str()).is_some_and(|d| self.is_own_domain(&d))
                 });
             if home && let Some(n) = o.get("name").and_then(|n| n.as_str()) {
-                self.site_names.insert(name_key(n));
+                names.push(name_key(n));
             }
         }
+        self.site_names.extend(names);
         self.site_names.remove("");
     }
 
@@ -569,8 +580,7 @@ fn pagination_links(doc: &Html, pc: &PageCtx, sel: Option<&Selectors>) -> Vec<St
         if h.starts_with('#') {
             continue;
         }
-        let text = clean_text(&a.text().collect::<String>()).to_lowercase();
-        let rel_next = a.value().attr("rel").is_some_and(|r| r.contains("next"));
+        let rel_next = dom::attr_of(a.value(), "rel").is_some_and(|r| r.contains("next"));
         let hl = h.to_lowercase();
         let pagey = hl.contains("page=")
             || hl.contains("/page/")
@@ -578,6 +588,20 @@ fn pagination_links(doc: &Html, pc: &PageCtx, sel: Option<&Selectors>) -> Vec<St
             || hl.contains("start=")
             || hl.contains("pg=")
             || hl.contains("letter=");
+        if !rel_next && !pagey {
+            // Most links: only a "Next" text can make them pagination.
+            let next = a
+                .text()
+                .map(str::trim_start)
+                .find(|t| !t.is_empty())
+                .and_then(|t| t.get(..4))
+                .is_some_and(|t| t.eq_ignore_ascii_case("next"));
+            if next {
+                push(h);
+            }
+            continue;
+        }
+        let text = clean_text(&a.text().collect::<String>()).to_lowercase();
         let texty = text.starts_with("next")
             || text == "›"
             || text == "»"

@@ -89,7 +89,21 @@ const CA_PROVINCES: &[(&str, &str)] = &[
 /// The 2-letter code and country (`US`/`CA`) of a state or province written as
 /// a code ("IL", "il.") or a full name ("Illinois", "Québec").
 pub fn state_code(s: &str) -> Option<(&'static str, &'static str)> {
-    let t = deunicode::deunicode(s.trim().trim_end_matches('.')).to_lowercase();
+    let s = s.trim().trim_end_matches('.');
+    // No state or province name is longer ("Newfoundland and Labrador").
+    if s.len() > 40 {
+        return None;
+    }
+    if s.len() == 2 && s.is_ascii() {
+        if let Some((c, _)) = US_STATES.iter().find(|(c, _)| c.eq_ignore_ascii_case(s)) {
+            return Some((c, "US"));
+        }
+        return CA_PROVINCES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(s))
+            .map(|(c, _)| (*c, "CA"));
+    }
+    let t = deunicode::deunicode(s).to_lowercase();
     let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
     if t.len() == 2 {
         let up = t.to_uppercase();

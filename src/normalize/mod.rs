@@ -62,55 +62,52 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 /// "and", punctuation and legal suffixes dropped, a leading "the" removed,
 /// common abbreviations expanded. The display name is kept separately.
 pub fn name_key(name: &str) -> String {
-    let folded = deunicode::deunicode(name)
-        .to_lowercase()
-        .replace('&', " and ");
-    let cleaned: String = folded
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c
-            } else if c == '\'' {
-                '\0'
-            } else {
-                ' '
-            }
-        })
-        .filter(|c| *c != '\0')
-        .collect();
-    // Runs of single letters ("L.L.C.", "A. B. C.") become one word.
-    let mut merged: Vec<String> = Vec::new();
+    // One pass: fold to ASCII, lower case, `&` as "and", apostrophes
+    // dropped, other punctuation a space.
+    let folded = deunicode::deunicode_with_tofu_cow(name, "[?]");
+    let mut cleaned = String::with_capacity(folded.len() + 8);
+    for c in folded.chars() {
+        match c {
+            '&' => cleaned.push_str(" and "),
+            '\'' => {}
+            c if c.is_ascii_alphanumeric() => cleaned.push(c.to_ascii_lowercase()),
+            _ => cleaned.push(' '),
+        }
+    }
+    // Runs of single letters ("L.L.C.", "A. B. C.") become one word: words
+    // as ranges of `merged`, letters of a run appended to the last one.
+    let mut merged = String::with_capacity(cleaned.len());
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut prev_single = false;
     for w in cleaned.split_whitespace() {
-        let single = w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic());
-        match merged.last_mut() {
-            Some(last) if single && prev_single => last.push_str(w),
-            _ => merged.push(w.to_owned()),
+        let single = w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic();
+        merged.push_str(w);
+        match spans.last_mut() {
+            Some(last) if single && prev_single => last.1 = merged.len(),
+            _ => spans.push((merged.len() - w.len(), merged.len())),
         }
         prev_single = single;
     }
-    let mut words: Vec<&str> = merged.iter().map(String::as_str).collect();
+    let mut words: Vec<&str> = spans.iter().map(|(a, b)| &merged[*a..*b]).collect();
     if words.first() == Some(&"the") && words.len() > 1 {
         words.remove(0);
     }
-    let mut words: Vec<&str> = words
-        .into_iter()
-        .map(|w| {
-            ABBREVIATIONS
-                .iter()
-                .find(|(a, _)| *a == w)
-                .map(|(_, full)| *full)
-                .unwrap_or(w)
-        })
-        .collect();
+    for w in &mut words {
+        if let Some((_, full)) = ABBREVIATIONS.iter().find(|(a, _)| a == w) {
+            *w = full;
+        }
+    }
     // Drop trailing legal forms ("Acme Tool Co Inc"), keeping at least one word.
+    let two_word_form = |a: &str, b: &str| {
+        LEGAL_SUFFIXES
+            .iter()
+            .any(|s| s.split_once(' ') == Some((a, b)))
+    };
     while words.len() > 1 {
         let last = words[words.len() - 1];
         if LEGAL_SUFFIXES.contains(&last) {
             words.pop();
-        } else if words.len() > 2
-            && LEGAL_SUFFIXES.contains(&format!("{} {}", words[words.len() - 2], last).as_str())
-        {
+        } else if words.len() > 2 && two_word_form(words[words.len() - 2], last) {
             words.truncate(words.len() - 2);
         } else {
             break;

@@ -40,19 +40,39 @@ struct Collector {
     count: usize,
 }
 
-fn class_key(e: &scraper::node::Element) -> String {
-    let mut cls: Vec<String> = e
-        .classes()
-        .map(|c| {
-            c.chars()
-                .filter(|ch| !ch.is_ascii_digit())
-                .collect::<String>()
-        })
-        .filter(|c| !c.is_empty())
-        .collect();
-    cls.sort();
-    cls.dedup();
-    cls.join(".")
+/// The element's classes with digits removed, as a set: a hash of the
+/// sorted distinct class hashes (no strings built; this runs per element).
+fn class_key(e: &scraper::node::Element) -> u64 {
+    let mut hs = [0u64; 16];
+    let mut n = 0;
+    for c in e.classes() {
+        let mut h = DefaultHasher::new();
+        let mut any = false;
+        for b in c.bytes().filter(|b| !b.is_ascii_digit()) {
+            h.write_u8(b);
+            any = true;
+        }
+        if any && n < hs.len() {
+            hs[n] = h.finish();
+            n += 1;
+        }
+    }
+    let hs = &mut hs[..n];
+    hs.sort_unstable();
+    let mut h = DefaultHasher::new();
+    let mut last = None;
+    for x in hs.iter() {
+        if last != Some(*x) {
+            h.write_u64(*x);
+            last = Some(*x);
+        }
+    }
+    h.finish()
+}
+
+/// An element's tag name.
+fn tag_name<'a>(n: &NodeRef<'a, Node>) -> Option<&'a str> {
+    n.value().as_element().map(|e| e.name())
 }
 
 fn hash_of(parent: u64, parts: &[&str]) -> u64 {
@@ -76,7 +96,9 @@ impl Collector {
         }
         self.count += 1;
         let ck = class_key(el.value());
-        let hc2 = hash_of(hc, &[name, &ck]);
+        let mut h = DefaultHasher::new();
+        (hc, name, ck).hash(&mut h);
+        let hc2 = h.finish();
         let ht2 = hash_of(ht, &[name]);
         if !NOT_RECORD.contains(&name) {
             self.by_class_path.entry(hc2).or_default().push(node.id());
@@ -91,11 +113,10 @@ impl Collector {
 
     /// dl split at dt; containers split at hr or at double br.
     fn segments_of(&mut self, node: NodeRef<'_, Node>, name: &str) {
-        let tag = |n: &NodeRef<'_, Node>| n.value().as_element().map(|e| e.name().to_owned());
         if name == "dl" {
             let mut recs: Vec<Vec<NodeId>> = Vec::new();
             for c in node.children() {
-                match tag(&c).as_deref() {
+                match tag_name(&c) {
                     Some("dt") => recs.push(vec![c.id()]),
                     Some(_) => {
                         if let Some(r) = recs.last_mut() {
@@ -116,11 +137,11 @@ impl Collector {
         }
         let hrs = node
             .children()
-            .filter(|c| tag(c).as_deref() == Some("hr"))
+            .filter(|c| tag_name(c) == Some("hr"))
             .count();
         let brs = node
             .children()
-            .filter(|c| tag(c).as_deref() == Some("br"))
+            .filter(|c| tag_name(c) == Some("br"))
             .count();
         if hrs < 2 && brs < 3 {
             return;
@@ -128,9 +149,9 @@ impl Collector {
         let mut recs: Vec<Vec<NodeId>> = vec![Vec::new()];
         let mut br_run = 0;
         for c in node.children() {
-            let t = tag(&c);
+            let t = tag_name(&c);
             let is_ws = c.value().as_text().is_some_and(|t| t.trim().is_empty());
-            match t.as_deref() {
+            match t {
                 Some("hr") => {
                     recs.push(Vec::new());
                     br_run = 0;
