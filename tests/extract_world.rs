@@ -296,6 +296,22 @@ pub fn extract_one(world: &World, a: Option<&AssociationConfig>, u: &str) -> Vec
     extract_page(&body, u, &ctx).members
 }
 
+/// A page read as the crawl and `nam extract` read it: classified first,
+/// then extracted as that type.
+pub fn extract_as_crawled(world: &World, a: &AssociationConfig, u: &str) -> Vec<MemberRecord> {
+    let url = url::Url::parse(u).unwrap();
+    let page = world.page(url.host_str().unwrap(), url.path()).unwrap();
+    assert_eq!(page.status, 200, "{u}");
+    let body = nam::normalize::charset::decode(&page.body, Some(&page.content_type)).0;
+    let ctx = ExtractContext {
+        association: Some(a.code.clone()),
+        association_name: Some(a.name.clone()),
+        association_base_url: Some(a.base_url.clone()),
+        ..ExtractContext::default()
+    };
+    nam::extract::classify::extract_directory_page(&body, u, ctx).members
+}
+
 /// Scores the specimen layouts (one page each, fetched by the URL their
 /// truth gives; linked from nowhere, so `walk` never sees them) with the
 /// same scorer; returns layout -> score.
@@ -307,7 +323,7 @@ pub fn score_specimens(world: &World, verbose: bool) -> BTreeMap<String, Score> 
             continue;
         }
         let a = assocs.iter().find(|a| a.code == sp.association).unwrap();
-        let mut records = extract_one(world, Some(a), &sp.url);
+        let mut records = extract_as_crawled(world, a, &sp.url);
         dedup(&mut records);
         let expected: Vec<Expected> = sp
             .records

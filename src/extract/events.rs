@@ -144,6 +144,31 @@ fn tier_heading(h: &str) -> Option<String> {
     })
 }
 
+/// 1 for h1 ... 6 for h6; 0 for anything else.
+fn heading_level(tag: &str) -> u8 {
+    match tag {
+        "h1" => 1,
+        "h2" => 2,
+        "h3" => 3,
+        "h4" => 4,
+        "h5" => 5,
+        "h6" => 6,
+        _ => 0,
+    }
+}
+
+/// A line of prose, not a name: several words ending in a lower-case word
+/// and a full stop ("26 companies exhibiting. Stands are provisional.").
+fn is_sentence(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    words.len() >= 4
+        && t.ends_with('.')
+        && words
+            .last()
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_lowercase)
+}
+
 fn is_heading(n: &NodeRef<'_, Node>) -> bool {
     n.value()
         .as_element()
@@ -254,7 +279,7 @@ fn participant(
                 Some(_) => strip_booth(name),
                 None => name.clone(),
             };
-            if name.is_empty() || name_key(&name).is_empty() {
+            if name.is_empty() || name_key(&name).is_empty() || is_sentence(&name) {
                 return None;
             }
             p.company_name = Some(name);
@@ -266,7 +291,7 @@ fn participant(
 
 fn strip_booth(s: &str) -> String {
     static RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"(?i)[\s,\-–—|(]*\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*[A-Z]?\d{1,5}[A-Z]?\)?").ok()
+        Regex::new(r"(?i)[\s,\-–—|(]*\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?\)?").ok()
     });
     match RE.as_ref() {
         Some(r) => r
@@ -417,9 +442,25 @@ pub fn extract(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<EventRecor
         let Some((role, tier)) = section else {
             continue;
         };
+        let level = heading_level(h.value().name());
         let mut sib = h.next_sibling();
         while let Some(n) = sib {
             if is_heading(&n) {
+                // Letter dividers under the section heading ("A", "B",
+                // "0-9") split the list; any other heading ends it.
+                let sub = n
+                    .value()
+                    .as_element()
+                    .is_some_and(|e| heading_level(e.name()) > level);
+                let divider = ElementRef::wrap(n).is_some_and(|e| {
+                    let t = e.text().collect::<String>();
+                    let t = t.trim();
+                    !t.is_empty() && t.chars().count() <= 5
+                });
+                if sub && divider {
+                    sib = n.next_sibling();
+                    continue;
+                }
                 break;
             }
             if let Some(el) = ElementRef::wrap(n) {

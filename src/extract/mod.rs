@@ -155,9 +155,12 @@ impl PageCtx {
     }
 
     pub fn is_own_name(&self, n: &str) -> bool {
-        let k = name_key(n);
-        !k.is_empty()
-            && (self.own_name_key.as_deref() == Some(k.as_str()) || self.site_names.contains(&k))
+        self.is_own_name_key(&name_key(n))
+    }
+
+    /// [`PageCtx::is_own_name`] of a name's [`name_key`].
+    pub fn is_own_name_key(&self, k: &str) -> bool {
+        !k.is_empty() && (self.own_name_key.as_deref() == Some(k) || self.site_names.contains(k))
     }
 
     /// The site's own name as the page declares it: `og:site_name`, and

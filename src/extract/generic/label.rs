@@ -112,7 +112,7 @@ static LEGAL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 static BOOTH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*((?:hall\s*\d{1,3}\s*[-/–,]?\s*)?[A-Z]?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?)\b").ok()
+    Regex::new(r"(?i)\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*((?:hall\s*\d{1,3}\s*[-/–,]?\s*)?(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?)\b").ok()
 });
 
 static MEMBERSHIP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -153,7 +153,7 @@ static NOT_NAME: &[&str] = &[
     "name",
 ];
 
-/// Text of a booth mention ("Booth 1234", "Booth #A12").
+/// Text of a booth mention ("Booth 1234", "Booth #A12", "Stand A-7").
 pub fn find_booth(text: &str) -> Option<String> {
     BOOTH_RE
         .as_ref()?
@@ -394,6 +394,8 @@ enum Kind {
 #[derive(Debug, Clone)]
 pub struct Labeled {
     pub draft: Draft,
+    /// The name's comparison key ([`crate::normalize::name_key`]).
+    pub key: String,
     pub quality: f32,
     /// Looks like several records (two addresses / websites / many phones).
     pub multi: bool,
@@ -772,7 +774,11 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
     let name_line = &lines[name_idx];
     let (_, name_value) = split_label(&name_line.text);
     let name = strip_rank(name_value.trim()).to_owned();
-    if !shape(&name, name_line.strong) || pc.is_own_name(&name) {
+    if !shape(&name, name_line.strong) {
+        return None;
+    }
+    let key = crate::normalize::name_key(&name);
+    if pc.is_own_name_key(&key) {
         return None;
     }
     kinds[name_idx] = Kind::Used;
@@ -842,6 +848,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         || name_line.hint.contains("title");
     Some(Labeled {
         draft: d,
+        key,
         quality: q,
         multi,
         name_links_profile,

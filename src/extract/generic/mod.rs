@@ -407,13 +407,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx, sample: Option<usize>) -> Resul
             total -= 1.0;
             continue;
         }
-        let key = l
-            .draft
-            .name
-            .as_deref()
-            .map(crate::normalize::name_key)
-            .unwrap_or_default();
-        if !keys.insert(key) {
+        if !keys.insert(l.key.clone()) {
             total -= 0.5;
             continue;
         }
@@ -496,16 +490,9 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx, sample: Option<usize>) -> Resul
 /// a group naming mostly the same organisations (the whole card around a
 /// chosen header, say) fills the fields the chosen records lack.
 fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
-    let key = |l: &Labeled| {
-        l.draft
-            .name
-            .as_deref()
-            .map(crate::normalize::name_key)
-            .unwrap_or_default()
-    };
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, r) in best.records.iter().enumerate() {
-        index.entry(key(r)).or_insert(i);
+        index.entry(r.key.clone()).or_insert(i);
     }
     let mut tables = 0;
     let mut filled = 0;
@@ -513,7 +500,7 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
         let same = o
             .records
             .iter()
-            .filter(|r| index.contains_key(&key(r)))
+            .filter(|r| index.contains_key(r.key.as_str()))
             .count();
         if best.named_table && o.named_table && same * 2 < o.records.len() {
             tables += 1;
@@ -524,7 +511,7 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
             continue;
         }
         for r in o.records {
-            let Some(&i) = index.get(&key(&r)) else {
+            let Some(&i) = index.get(r.key.as_str()) else {
                 continue;
             };
             let d = &mut best.records[i].draft;
