@@ -275,6 +275,17 @@ impl<'a> Builder<'a> {
                 {
                     c.strong = true;
                 }
+                // A paid link ("rel=sponsored") is an advertisement's, not
+                // the record's.
+                if name == "a"
+                    && attr_of(e, "rel").is_some_and(|r| {
+                        r.split_ascii_whitespace()
+                            .any(|t| t.eq_ignore_ascii_case("sponsored"))
+                    })
+                {
+                    self.hints.truncate(mark);
+                    return;
+                }
                 if name == "a"
                     && let Some(h) = attr_of(e, "href")
                 {

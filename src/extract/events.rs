@@ -9,7 +9,7 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::dom::{block_of, is_noise};
-use super::generic::label::{find_booth, is_social};
+use super::generic::label::{find_booth, is_sentence, is_social};
 use super::{ExtractContext, PageCtx};
 use crate::model::{EventRecord, FieldProvenance, ParticipantRecord, ParticipantRole};
 use crate::normalize::text::clean_text;
@@ -155,18 +155,6 @@ fn heading_level(tag: &str) -> u8 {
         "h6" => 6,
         _ => 0,
     }
-}
-
-/// A line of prose, not a name: several words ending in a lower-case word
-/// and a full stop ("26 companies exhibiting. Stands are provisional.").
-fn is_sentence(t: &str) -> bool {
-    let words: Vec<&str> = t.split_whitespace().collect();
-    words.len() >= 4
-        && t.ends_with('.')
-        && words
-            .last()
-            .and_then(|w| w.chars().next())
-            .is_some_and(char::is_lowercase)
 }
 
 fn is_heading(n: &NodeRef<'_, Node>) -> bool {

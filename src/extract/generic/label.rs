@@ -211,6 +211,19 @@ fn shape(t: &str, loose: bool) -> bool {
         && !is_facet(t)
         && (host_ok || !looks_like_host(t))
         && !ACTION_WORDS.contains(&lower.split_whitespace().next().unwrap_or(""))
+        && !is_sentence(t)
+}
+
+/// A line of prose, not a name: several words ending in a lower-case word
+/// and a full stop ("Once a year, after the survey closes.").
+pub fn is_sentence(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    let last = words.next_back();
+    words.count() >= 3
+        && t.ends_with('.')
+        && last
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_lowercase)
 }
 
 /// First words of link texts that are actions, not company names.
@@ -519,13 +532,26 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 }
             }
             if let Some(p) = place {
-                if d.city.is_none() && d.state.is_none() {
+                // City and state from one line, unless a state label gave
+                // the state this city is in.
+                let agrees = d.state.is_none() || p.state.is_none() || p.state == d.state;
+                if d.city.is_none() && agrees {
                     d.city = p.city;
-                    d.state = p.state;
+                    d.state = d.state.take().or(p.state);
                 }
                 if d.country.is_none() {
                     d.country = p.country;
                 }
+            }
+            kinds[i] = Kind::Used;
+            continue;
+        }
+        if matches!(label.as_str(), "state" | "province" | "region") && cols.is_none() {
+            // "State: Illinois"; a region elsewhere is no US state or
+            // Canadian province and stays out.
+            if let Some((code, country)) = state_code(value) {
+                d.state.get_or_insert_with(|| code.to_owned());
+                d.country.get_or_insert_with(|| country.to_owned());
             }
             kinds[i] = Kind::Used;
             continue;
