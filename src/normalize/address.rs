@@ -163,11 +163,24 @@ fn country_code(s: &str) -> Option<&'static str> {
     }
 }
 
+/// "MN United States 55431" -> "MN USA 55431": country names of several
+/// words as one word, so they can be told from the city and the state.
+fn collapse_country_names(seg: &str) -> std::borrow::Cow<'_, str> {
+    static RE: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?i)\bunited\s+states(?:\s+of\s+america)?\b").ok());
+    match RE.as_ref() {
+        Some(r) => r.replace_all(seg, "USA"),
+        None => std::borrow::Cow::Borrowed(seg),
+    }
+}
+
 /// Splits "State ZIP" / "City State ZIP" tails; returns (city prefix, state code, zip, country).
 fn split_state_zip(
     seg: &str,
 ) -> Option<(Option<String>, &'static str, Option<String>, &'static str)> {
-    // "NY USA 10001": a country word between the state and the zip.
+    // "NY USA 10001": a country word between the state and the zip (the
+    // two-word names made one first).
+    let seg = collapse_country_names(seg);
     let words: Vec<&str> = seg
         .split_whitespace()
         .enumerate()
@@ -251,6 +264,15 @@ pub fn parse_address(text: &str) -> Option<Address> {
             {
                 segs[i - 1] = street;
                 (Some(city), i)
+            }
+            // "8319, rue Principale Montréal": the house number alone.
+            None if i > 1
+                && segs[i - 2].chars().all(|c| c.is_ascii_digit())
+                && let Some((street, city)) =
+                    split_street_city(&format!("{} {}", segs[i - 2], segs[i - 1])) =>
+            {
+                segs[i - 2] = street;
+                (Some(city), i - 1)
             }
             None if i > 0 => (Some(segs[i - 1].clone()), i - 1),
             None => (None, i),
@@ -402,14 +424,65 @@ fn split_street_city(seg: &str) -> Option<(String, String)> {
     if !words.first()?.chars().next()?.is_ascii_digit() {
         return None;
     }
-    let j = words.iter().rposition(|w| {
+    let Some(j) = words.iter().rposition(|w| {
         STREET_WORDS.contains(&w.trim_end_matches(['.', ',']).to_lowercase().as_str())
-    })?;
-    if j == 0 || j + 1 >= words.len() || words.len() - j - 1 > 4 {
+    }) else {
+        // "8319 rue Principale Montréal": the street word leads (French,
+        // Spanish, Italian); the city is the last word (multi-word names
+        // there are hyphenated: "Trois-Rivières").
+        let lead = words.get(1)?.trim_end_matches('.').to_lowercase();
+        if LEADING_STREET_WORDS.contains(&lead.as_str()) && words.len() >= 4 {
+            let last = words.len() - 1;
+            return Some((words[..last].join(" "), words[last].to_owned()));
+        }
+        return None;
+    };
+    if j == 0 {
         return None;
     }
-    Some((words[..=j].join(" "), words[j + 1..].join(" ")))
+    // A unit after the street word is the street's: "Ste 260", "#310".
+    let mut k = j + 1;
+    loop {
+        let Some(w) = words.get(k) else { break };
+        let has_digit = |w: &str| w.chars().any(|c| c.is_ascii_digit());
+        let unit = w.trim_end_matches(['.', ',']).to_lowercase();
+        if w.starts_with('#') && has_digit(w) {
+            k += 1;
+        } else if UNIT_WORDS.contains(&unit.as_str())
+            && words.get(k + 1).is_some_and(|n| has_digit(n))
+        {
+            k += 2;
+        } else {
+            break;
+        }
+    }
+    if k >= words.len() || words.len() - k > 4 {
+        return None;
+    }
+    Some((words[..k].join(" "), words[k..].join(" ")))
 }
+
+/// Street types written before the street's name.
+const LEADING_STREET_WORDS: &[&str] = &[
+    "rue",
+    "chemin",
+    "boulevard",
+    "boul",
+    "av",
+    "avenue",
+    "rang",
+    "route",
+    "allée",
+    "calle",
+    "via",
+    "avenida",
+    "rua",
+];
+
+/// Words that start a unit within a street address ("Suite 200").
+const UNIT_WORDS: &[&str] = &[
+    "suite", "ste", "unit", "apt", "fl", "floor", "bldg", "building", "room", "rm", "no",
+];
 
 /// Common names of countries that ISO 3166 spells otherwise, and the
 /// constituent countries of the United Kingdom.
@@ -690,6 +763,37 @@ mod place_tests {
                 Some("New York"),
                 Some("NY"),
                 Some("10001")
+            )
+        );
+        let parts = |t: &str| {
+            let a = parse_address(t).unwrap_or_default();
+            (a.street, a.city, a.state, a.postal_code, a.country)
+        };
+        // A unit after the street word stays with the street; a country
+        // name of two words between state and ZIP.
+        assert_eq!(
+            parts("9308 Grant Parkway Ste 260 Huntsville, AL United States 35887"),
+            (
+                some("9308 Grant Parkway Ste 260"),
+                some("Huntsville"),
+                some("AL"),
+                some("35887"),
+                some("US")
+            )
+        );
+        assert_eq!(
+            parts("7765 Lake Dr. #310 San Jose, CA USA 95147").1,
+            some("San Jose")
+        );
+        // French order: house number, street word, name, then the city.
+        assert_eq!(
+            parts("8319, rue Principale Montréal, QC Canada H3B 3S5"),
+            (
+                some("8319 rue Principale"),
+                some("Montréal"),
+                some("QC"),
+                some("H3B 3S5"),
+                some("CA")
             )
         );
     }
