@@ -468,8 +468,9 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 name_from_col = Some(i);
                 continue;
             }
-            Some(Col::City) => {
-                // "Chicago, IL" in a City column.
+            Some(Col::City) | Some(Col::CityState) => {
+                // "Chicago, IL" in a City or Location column ("San Jose,
+                // CA" is California there, not Canada).
                 match parse_place(value) {
                     Some(p) if p.city.is_some() && p.state.is_some() => {
                         d.city = d.city.take().or(p.city);
