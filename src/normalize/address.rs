@@ -840,9 +840,72 @@ pub fn parse_region_address(text: &str) -> Option<(Option<String>, String)> {
     Some((street, city))
 }
 
+/// An address outside North America that ends in its country: "208 Mill
+/// Lane, Sheffield S4 8LG, United Kingdom", "70380 Stuttgart, Germany",
+/// "Monterrey, Nuevo León, Mexico". Returns (street, city, country code);
+/// the city is the first segment that is no street, less its postcode.
+pub fn parse_international_address(text: &str) -> Option<(Option<String>, String, &'static str)> {
+    let segs: Vec<String> = text
+        .split(',')
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if segs.len() < 2 || segs.len() > 5 {
+        return None;
+    }
+    let country = country_named(segs.last()?)?;
+    if matches!(country, "US" | "CA") {
+        return None;
+    }
+    let before = &segs[..segs.len() - 1];
+    let has_street_word = |seg: &str| {
+        seg.split_whitespace().any(|w| {
+            let w = w.trim_end_matches(['.', ',']).to_lowercase();
+            STREET_WORDS.contains(&w.as_str())
+                || LEADING_STREET_WORDS.contains(&w.as_str())
+                || w.ends_with("straße")
+                || w.ends_with("strasse")
+                || w.ends_with("weg")
+        })
+    };
+    let at = before.iter().position(|seg| !has_street_word(seg))?;
+    // Postcode words (with digits) go; what is left is the city.
+    let city: Vec<&str> = before[at]
+        .split_whitespace()
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    let city = city.join(" ");
+    if !city_shaped(&city) || country_named(&city).is_some() {
+        return None;
+    }
+    let street = (at > 0).then(|| before[..at].join(", "));
+    Some((street, city, country))
+}
+
 #[cfg(test)]
 mod region_tests {
     use super::*;
+
+    #[test]
+    fn addresses_that_end_in_their_country() {
+        let p = parse_international_address;
+        assert_eq!(
+            p("208 Mill Lane, Sheffield S4 8LG, United Kingdom"),
+            Some((Some("208 Mill Lane".into()), "Sheffield".into(), "GB"))
+        );
+        assert_eq!(
+            p("70380 Stuttgart, Germany"),
+            Some((None, "Stuttgart".into(), "DE"))
+        );
+        assert_eq!(
+            p("Monterrey, Nuevo León, Mexico"),
+            Some((None, "Monterrey".into(), "MX"))
+        );
+        assert_eq!(p("Leeds, United Kingdom"), Some((None, "Leeds".into(), "GB")));
+        // North America is parse_address's; a bare country is no address.
+        assert_eq!(p("Chicago, IL, United States"), None);
+        assert_eq!(p("Germany"), None);
+    }
 
     #[test]
     fn region_and_postcode_addresses() {

@@ -217,13 +217,23 @@ fn shape(t: &str, loose: bool) -> bool {
 /// A line of prose, not a name: several words ending in a lower-case word
 /// and a full stop ("Once a year, after the survey closes.").
 pub fn is_sentence(t: &str) -> bool {
-    let mut words = t.split_whitespace();
-    let last = words.next_back();
-    words.count() >= 3
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let lower_start = |w: &str| w.chars().next().is_some_and(char::is_lowercase);
+    // "... as of March 2027. Send corrections to": a full stop after a
+    // number or a lower-case word, mid-line (names abbreviate capitalised
+    // words: "Bros.", "Co."; a leading "12." is a rank).
+    let stop_inside = words.len() >= 5
+        && words[1..words.len() - 1].iter().any(|w| {
+            w.strip_suffix('.').is_some_and(|stem| {
+                !stem.is_empty()
+                    && (stem.chars().all(|c| c.is_ascii_digit())
+                        || lower_start(stem) && stem.chars().count() >= 4)
+            })
+        });
+    let ends_lower = words.len() >= 4
         && t.ends_with('.')
-        && last
-            .and_then(|w| w.chars().next())
-            .is_some_and(char::is_lowercase)
+        && words.last().is_some_and(|w| lower_start(w));
+    stop_inside || ends_lower
 }
 
 /// First words of link texts that are actions, not company names.
@@ -692,6 +702,25 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
                 d.postal_code = d.postal_code.take().or(a.postal_code);
                 d.country = d.country.take().or(a.country);
             }
+            continue;
+        }
+        if addresses == 0
+            && d.city.is_none()
+            && let Some((street, city, country)) =
+                crate::normalize::address::parse_international_address(value)
+        {
+            // "70380 Stuttgart, Germany": the street may be the line above.
+            kinds[i] = Kind::Address;
+            addresses += 1;
+            let above = (i > 0 && kinds[i - 1] == Kind::Unknown && i - 1 != 0)
+                .then(|| lines[i - 1].text.clone())
+                .filter(|t| t.chars().any(|c| c.is_ascii_digit()) && !t.contains('@'));
+            if street.is_none() && above.is_some() {
+                kinds[i - 1] = Kind::Used;
+            }
+            d.street = d.street.take().or(street).or(above);
+            d.city = Some(city);
+            d.country.get_or_insert_with(|| country.to_owned());
             continue;
         }
         if let Some((code, country)) = state_code(value) {
