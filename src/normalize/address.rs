@@ -240,8 +240,14 @@ pub fn parse_address(text: &str) -> Option<Address> {
     if let Some(last) = segs.last()
         && let Some(c) = country_code(last)
     {
-        explicit_country = Some(c);
-        segs.pop();
+        // "San Jose, CA" is California; "Toronto, ON, CA" is Canada: a code
+        // that is a state too is the country only after a state.
+        let also_state = last.len() == 2 && state_code(last).is_some();
+        let state_before = segs.len() >= 2 && split_state_zip(&segs[segs.len() - 2]).is_some();
+        if !also_state || state_before {
+            explicit_country = Some(c);
+            segs.pop();
+        }
     }
     // Search the last few segments for "State ZIP".
     let n = segs.len();
@@ -442,8 +448,7 @@ fn split_street_city(seg: &str) -> Option<(String, String)> {
     }
     // A unit after the street word is the street's: "Ste 260", "#310".
     let mut k = j + 1;
-    loop {
-        let Some(w) = words.get(k) else { break };
+    while let Some(w) = words.get(k) {
         let has_digit = |w: &str| w.chars().any(|c| c.is_ascii_digit());
         let unit = w.trim_end_matches(['.', ',']).to_lowercase();
         if w.starts_with('#') && has_digit(w) {
@@ -785,6 +790,15 @@ mod place_tests {
             parts("7765 Lake Dr. #310 San Jose, CA USA 95147").1,
             some("San Jose")
         );
+        // CA: California after a city, Canada after a province.
+        assert_eq!(
+            parts("San Jose, CA"),
+            (None, some("San Jose"), some("CA"), None, some("US"))
+        );
+        assert_eq!(
+            parts("Toronto, ON, CA"),
+            (None, some("Toronto"), some("ON"), None, some("CA"))
+        );
         // French order: house number, street word, name, then the city.
         assert_eq!(
             parts("8319, rue Principale Montréal, QC Canada H3B 3S5"),
@@ -901,7 +915,10 @@ mod region_tests {
             p("Monterrey, Nuevo León, Mexico"),
             Some((None, "Monterrey".into(), "MX"))
         );
-        assert_eq!(p("Leeds, United Kingdom"), Some((None, "Leeds".into(), "GB")));
+        assert_eq!(
+            p("Leeds, United Kingdom"),
+            Some((None, "Leeds".into(), "GB"))
+        );
         // North America is parse_address's; a bare country is no address.
         assert_eq!(p("Chicago, IL, United States"), None);
         assert_eq!(p("Germany"), None);

@@ -230,9 +230,8 @@ pub fn is_sentence(t: &str) -> bool {
                         || lower_start(stem) && stem.chars().count() >= 4)
             })
         });
-    let ends_lower = words.len() >= 4
-        && t.ends_with('.')
-        && words.last().is_some_and(|w| lower_start(w));
+    let ends_lower =
+        words.len() >= 4 && t.ends_with('.') && words.last().is_some_and(|w| lower_start(w));
     stop_inside || ends_lower
 }
 
