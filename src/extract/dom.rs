@@ -179,6 +179,8 @@ struct Builder<'a> {
     /// Lower-cased classes and itemprops of the elements open around the
     /// current node, space-separated (a stack: cut back on leaving one).
     hints: String,
+    /// Stop once the block has more lines than this.
+    max_lines: usize,
 }
 
 /// What the enclosing elements say about the text inside them.
@@ -244,7 +246,7 @@ impl<'a> Builder<'a> {
     }
 
     fn walk(&mut self, node: NodeRef<'a, Node>, ctx: Ctx<'a>, skip_noise: bool, depth: usize) {
-        if depth > 200 {
+        if depth > 200 || self.block.lines.len() > self.max_lines {
             return;
         }
         match node.value() {
@@ -339,6 +341,16 @@ pub fn cell_index(node: NodeRef<'_, Node>) -> usize {
 /// Flattens sibling nodes (one record) into lines and links. Noise subtrees
 /// are skipped when `skip_noise`.
 pub fn block_of<'a>(nodes: &[NodeRef<'a, Node>], skip_noise: bool) -> Block {
+    block_of_capped(nodes, skip_noise, usize::MAX)
+}
+
+/// [`block_of`] that stops once it has more than `max_lines` lines (a
+/// caller that rejects longer blocks need not read whole page sections).
+pub fn block_of_capped<'a>(
+    nodes: &[NodeRef<'a, Node>],
+    skip_noise: bool,
+    max_lines: usize,
+) -> Block {
     let mut b = Builder {
         block: Block::default(),
         cur: String::new(),
@@ -347,6 +359,7 @@ pub fn block_of<'a>(nodes: &[NodeRef<'a, Node>], skip_noise: bool) -> Block {
         cur_hint: String::new(),
         cur_cell: None,
         hints: String::new(),
+        max_lines,
     };
     for n in nodes {
         b.walk(*n, Ctx::default(), skip_noise, 0);

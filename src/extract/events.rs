@@ -18,20 +18,20 @@ use crate::normalize::{name_key, normalize_website, parse_address, registrable_d
 const MONTHS: &str = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 
 static RANGE_FULL: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b{MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\s*(?:[-–—]|to|through|until)\s*{MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")).ok()
+    Regex::new(&format!(r"(?i)(?-u:\b){MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\s*(?:[-–—]|to|through|until)\s*{MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")).ok()
 });
 static RANGE_SHORT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b{MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:[-–—]|to|through|until)\s*(?:{MONTHS}\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")).ok()
+    Regex::new(&format!(r"(?i)(?-u:\b){MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:[-–—]|to|through|until)\s*(?:{MONTHS}\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")).ok()
 });
 static SINGLE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b{MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
+        r"(?i)(?-u:\b){MONTHS}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
     ))
     .ok()
 });
 static ISO: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"\b(\d{4})-(\d{2})-(\d{2})\b(?:\s*(?:[-–—/]|to|through)\s*(\d{4})-(\d{2})-(\d{2})\b)?",
+        r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?-u:\b)(?:\s*(?:[-–—/]|to|through)\s*(\d{4})-(\d{2})-(\d{2})(?-u:\b))?",
     )
     .ok()
 });
@@ -279,7 +279,7 @@ fn participant(
 
 fn strip_booth(s: &str) -> String {
     static RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"(?i)[\s,\-–—|(]*\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?\)?").ok()
+        Regex::new(r"(?i)[\s,\-–—|(]*(?-u:\b)(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?\)?").ok()
     });
     match RE.as_ref() {
         Some(r) => r

@@ -130,7 +130,7 @@ static ZIP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 static STREET_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:\d+[A-Za-z]?(?:-\d+)?\s+\S|p\.?\s?o\.?\s+box\b|suite\b|ste\.?\s|unit\b|one\s|two\s|\d+(?:st|nd|rd|th)\s)|\b(?:street|st|avenue|ave|road|rd|drive|dr|boulevard|blvd|lane|ln|way|parkway|pkwy|highway|hwy|court|ct|place|pl|circle|cir|trail|suite|ste)\b\.?",
+        r"(?i)^(?:\d+[A-Za-z]?(?:-\d+)?\s+\S|p\.?\s?o\.?\s+box(?-u:\b)|suite(?-u:\b)|ste\.?\s|unit(?-u:\b)|one\s|two\s|\d+(?:st|nd|rd|th)\s)|(?-u:\b)(?:street|st|avenue|ave|road|rd|drive|dr|boulevard|blvd|lane|ln|way|parkway|pkwy|highway|hwy|court|ct|place|pl|circle|cir|trail|suite|ste)(?-u:\b)\.?",
     )
     .ok()
 });
@@ -167,7 +167,7 @@ fn country_code(s: &str) -> Option<&'static str> {
 /// words as one word, so they can be told from the city and the state.
 fn collapse_country_names(seg: &str) -> std::borrow::Cow<'_, str> {
     static RE: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"(?i)\bunited\s+states(?:\s+of\s+america)?\b").ok());
+        LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)united\s+states(?:\s+of\s+america)?(?-u:\b)").ok());
     match RE.as_ref() {
         Some(r) => r.replace_all(seg, "USA"),
         None => std::borrow::Cow::Borrowed(seg),

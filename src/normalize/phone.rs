@@ -10,10 +10,10 @@ static PHONE_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         # International: +CC (not 1), an optional (0), then 6-14 more digits.
-        \+\s?[2-9]\d{0,2}[\s.\-]?(?:\(0\)\s?)?\d(?:[\s.\-]?\d){5,13}\b
+        \+\s?[2-9]\d{0,2}[\s.\-]?(?:\(0\)\s?)?\d(?:[\s.\-]?\d){5,13}(?-u:\b)
         |
-        (?:\+\s?1[\s.\-]?|\b1[\s.\-])?
-        (?:\(\s?\d{3}\s?\)|\b\d{3})[\s.\-]?\d{3}[\s.\-]\d{4}\b
+        (?:\+\s?1[\s.\-]?|(?-u:\b)1[\s.\-])?
+        (?:\(\s?\d{3}\s?\)|(?-u:\b)\d{3})[\s.\-]?\d{3}[\s.\-]\d{4}(?-u:\b)
         (?:\s*(?:ext\.?|x|extension|\#)\s*\d{1,6})?",
     )
     .ok()

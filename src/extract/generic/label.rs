@@ -108,11 +108,11 @@ pub const SOCIAL_DOMAINS: &[&str] = &[
 ];
 
 static LEGAL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(inc|incorporated|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|lp|llp|plc|gmbh|ulc|group|industries|manufacturing|mfg|technologies|systems|products|works|enterprises|international)\b\.?").ok()
+    Regex::new(r"(?i)(?-u:\b)(inc|incorporated|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|lp|llp|plc|gmbh|ulc|group|industries|manufacturing|mfg|technologies|systems|products|works|enterprises|international)(?-u:\b)\.?").ok()
 });
 
 static BOOTH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*((?:hall\s*\d{1,3}\s*[-/–,]?\s*)?(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?)\b").ok()
+    Regex::new(r"(?i)(?-u:\b)(?:booth|stand)\s*(?:#|no\.?|number)?\s*:?\s*((?:hall\s*\d{1,3}\s*[-/–,]?\s*)?(?:[A-Z]-?)?\d{1,5}[A-Z]?(?:[-/.][A-Z]?\d{1,5}[A-Z]?)?)(?-u:\b)").ok()
 });
 
 static MEMBERSHIP_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -436,10 +436,13 @@ fn is_pagination(href: &str) -> bool {
         || h.contains("letter=")
 }
 
+/// Longer blocks are page sections, not records.
+pub const MAX_LINES: usize = 400;
+
 /// Labels one record block. `cols` maps table cells to column kinds.
 pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<Labeled> {
     let lines: &[Line] = &block.lines;
-    if lines.is_empty() || lines.len() > 400 {
+    if lines.is_empty() || lines.len() > MAX_LINES {
         return None;
     }
     let mut d = Draft::default();

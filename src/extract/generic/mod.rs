@@ -10,7 +10,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node};
 
-use super::dom::{block_of, is_noise, is_skip};
+use super::dom::{block_of_capped, is_noise, is_skip};
 use super::{Draft, PageCtx};
 use label::{Col, Labeled, header_col, label_block};
 
@@ -399,7 +399,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx, sample: Option<usize>) -> Resul
             continue;
         }
         considered += 1;
-        let block = block_of(&nodes, true);
+        let block = block_of_capped(&nodes, true, label::MAX_LINES);
         let Some(l) = label_block(&block, cols.as_deref(), pc) else {
             continue;
         };
@@ -756,7 +756,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
             let mut one: Option<(f32, usize, Labeled)> = None;
             for id in singles {
                 let Some(n) = doc.tree.get(id) else { continue };
-                let block = block_of(&[n], true);
+                let block = block_of_capped(&[n], true, label::MAX_LINES);
                 if block.text_len() > 2000 {
                     continue;
                 }
