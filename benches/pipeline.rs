@@ -172,7 +172,7 @@ fn bench_extract_pages() {
         time_pages(
             &format!("nam extract of the {rows}-row table page"),
             &one,
-            5,
+            10,
             as_crawled,
         );
     }
@@ -181,9 +181,9 @@ fn bench_extract_pages() {
         println!("extract real pages: ../shared/real-pages not found (set NAM_REAL_PAGES)");
         return;
     }
-    time_pages("parse only, the real-page set (nodes)", &real, 3, parse);
-    time_pages("extract real-page set", &real, 3, listing);
-    time_pages("nam extract of the real-page set", &real, 3, as_crawled);
+    time_pages("parse only, the real-page set (nodes)", &real, 5, parse);
+    time_pages("extract real-page set", &real, 5, listing);
+    time_pages("nam extract of the real-page set", &real, 5, as_crawled);
 }
 
 async fn crawl_world(

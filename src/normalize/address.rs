@@ -166,8 +166,9 @@ fn country_code(s: &str) -> Option<&'static str> {
 /// "MN United States 55431" -> "MN USA 55431": country names of several
 /// words as one word, so they can be told from the city and the state.
 fn collapse_country_names(seg: &str) -> std::borrow::Cow<'_, str> {
-    static RE: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)united\s+states(?:\s+of\s+america)?(?-u:\b)").ok());
+    static RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?-u:\b)united\s+states(?:\s+of\s+america)?(?-u:\b)").ok()
+    });
     match RE.as_ref() {
         Some(r) => r.replace_all(seg, "USA"),
         None => std::borrow::Cow::Borrowed(seg),
@@ -231,6 +232,11 @@ fn split_state_zip(
 /// "100 Main St, Suite 2, Springfield, IL 62704", "Toronto, ON M5V 2T6, Canada",
 /// "Springfield, Illinois". Needs at least a recognized state/province.
 pub fn parse_address(text: &str) -> Option<Address> {
+    // One segment without a digit is at most a state or a "City ST" that
+    // needs a postal code: never an address.
+    if !text.contains([',', '\n']) && !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let mut segs: Vec<String> = text
         .split(['\n', ','])
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -829,6 +835,9 @@ mod place_tests {
 /// region is no state (states are US and Canadian), so only the street and
 /// the city are read.
 pub fn parse_region_address(text: &str) -> Option<(Option<String>, String)> {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return None; // no postcode
+    }
     let segs: Vec<String> = text
         .split(',')
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -859,6 +868,9 @@ pub fn parse_region_address(text: &str) -> Option<(Option<String>, String)> {
 /// "Monterrey, Nuevo León, Mexico". Returns (street, city, country code);
 /// the city is the first segment that is no street, less its postcode.
 pub fn parse_international_address(text: &str) -> Option<(Option<String>, String, &'static str)> {
+    if !text.contains(',') {
+        return None;
+    }
     let segs: Vec<String> = text
         .split(',')
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
