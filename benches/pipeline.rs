@@ -46,30 +46,10 @@ fn bench_extract(members: usize) {
             Some((u.clone(), body))
         })
         .collect();
-    let bytes: usize = pages.iter().map(|(_, b)| b.len()).sum();
     let ctx = ExtractContext::default();
-    // Warm up once, then measure the best of three passes.
-    let mut records = 0;
-    for (u, b) in &pages {
-        records += extract_page(b, u, &ctx).members.len();
-    }
-    let mut best = Duration::MAX;
-    for _ in 0..3 {
-        let t = Instant::now();
-        for (u, b) in &pages {
-            std::hint::black_box(extract_page(b, u, &ctx));
-        }
-        best = best.min(t.elapsed());
-    }
-    let secs = best.as_secs_f64();
-    println!(
-        "extract: {} pages ({:.1} MB, {records} records) in {:.3}s on one core: {:.0} pages/s, {:.1} MB/s",
-        pages.len(),
-        bytes as f64 / 1e6,
-        secs,
-        pages.len() as f64 / secs,
-        bytes as f64 / 1e6 / secs
-    );
+    time_pages("extract", &pages, 3, |b, u| {
+        extract_page(b, u, &ctx).members.len()
+    });
 }
 
 /// Best of `passes` timed runs of `f` over `pages`, after one warm-up run;
