@@ -272,7 +272,7 @@ impl<'a> Builder<'a> {
                 if named
                     || matches!(
                         name,
-                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
+                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b" | "header"
                     )
                 {
                     c.strong = true;

@@ -627,7 +627,16 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
             d.booth.get_or_insert(b);
             continue;
         }
-        if (looks_like_host(value) || value.starts_with("http")) && !value.contains(' ') {
+        // A card's set-off first line written as a domain ("Outernets.ai")
+        // is its name; other host-like lines are websites.
+        let domain_name = i == 0
+            && line.strong
+            && !value.starts_with("http")
+            && !value.to_ascii_lowercase().starts_with("www.");
+        if (looks_like_host(value) || value.starts_with("http"))
+            && !value.contains(' ')
+            && !domain_name
+        {
             kinds[i] = Kind::Website;
             if let Some(w) = normalize_website(value, None)
                 && let Some(dom) = registrable_domain(&w)

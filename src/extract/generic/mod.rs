@@ -4,7 +4,7 @@
 
 pub mod label;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ego_tree::{NodeId, NodeRef};
@@ -27,6 +27,9 @@ struct Group {
     table_rows: bool,
     /// How the group was formed, for `--explain`.
     kind: &'static str,
+    /// Tag and classes of the items of a class-path group (0 for others):
+    /// the same items listed in another container have the same.
+    sig: u64,
 }
 
 #[derive(Default)]
@@ -68,6 +71,16 @@ fn class_key(e: &scraper::node::Element) -> u64 {
         }
     }
     h.finish()
+}
+
+/// Tag and classes of element `id`, hashed; 0 when it is no element.
+fn item_sig(doc: &Html, id: NodeId) -> u64 {
+    let Some(e) = doc.tree.get(id).and_then(|n| n.value().as_element()) else {
+        return 0;
+    };
+    let mut h = DefaultHasher::new();
+    (e.name(), class_key(e)).hash(&mut h);
+    h.finish().max(1)
 }
 
 /// An element's tag name.
@@ -131,6 +144,7 @@ impl Collector {
                     records: recs,
                     table_rows: false,
                     kind: "definition list split at each <dt>",
+                    sig: 0,
                 });
             }
             return;
@@ -179,6 +193,7 @@ impl Collector {
                 records: recs,
                 table_rows: false,
                 kind: "one container split at <hr> or double <br>",
+                sig: 0,
             });
         }
     }
@@ -328,6 +343,8 @@ struct Scored {
     named_table: bool,
     /// Scored on a sample of the group's items: `records` holds only those.
     sampled: bool,
+    /// The group's item signature ([`Group::sig`]).
+    sig: u64,
 }
 
 /// Why a group was not a record list.
@@ -482,6 +499,7 @@ fn evaluate(doc: &Html, g: &Group, pc: &PageCtx, sample: Option<usize>) -> Resul
         evidence,
         named_table,
         sampled,
+        sig: g.sig,
     })
 }
 
@@ -547,6 +565,31 @@ fn complete_from_others(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) {
     }
 }
 
+/// Adds to the chosen list the groups of the same items (same tag and
+/// classes) in other containers that read as records too: a listing split
+/// into sections or "page 2" batches. Returns the other groups.
+fn join_same_items(best: &mut Scored, others: Vec<Scored>, pc: &PageCtx) -> Vec<Scored> {
+    if best.sig == 0 {
+        return others;
+    }
+    let mut rest = Vec::new();
+    let mut joined = 0;
+    for o in others {
+        if o.sig == best.sig && o.score > 0.0 && o.coverage * 10.0 >= best.coverage * 7.0 {
+            joined += o.records.len();
+            best.records.extend(o.records);
+        } else {
+            rest.push(o);
+        }
+    }
+    if joined > 0 {
+        pc.explain(|| {
+            format!("generic: {joined} more records of the same items in other containers")
+        });
+    }
+    rest
+}
+
 /// Reads whole the sampled groups that may be chosen or joined: the few
 /// with the best estimates that come near the best whole score, and every
 /// table with a name column. The other sampled scores stay estimates.
@@ -567,6 +610,24 @@ fn read_best_whole(doc: &Html, groups: &[Group], scored: &mut Vec<(usize, Scored
         })
         .map(|(_, i)| *i)
         .collect();
+    // The same items in another container (a listing in several sections
+    // or batches) may join whichever of these is chosen.
+    let top = whole
+        .iter()
+        .map(|i| scored[*i].1.score)
+        .fold(best_whole, f32::max);
+    let sigs: HashSet<u64> = scored
+        .iter()
+        .filter(|(_, s)| s.sig != 0 && s.score * 2.0 >= top)
+        .map(|(_, s)| s.sig)
+        .collect();
+    let mut whole = whole;
+    for i in order {
+        let s = &scored[i].1;
+        if s.sig != 0 && sigs.contains(&s.sig) && s.score > 0.0 && !whole.contains(&i) {
+            whole.push(i);
+        }
+    }
     let mut gone = Vec::new();
     for i in whole {
         match evaluate(doc, &groups[scored[i].0], pc, None) {
@@ -641,14 +702,21 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                                 records,
                                 table_rows,
                                 kind: "table rows",
+                                sig: 0,
                             });
                         }
                     }
                 } else {
+                    let sig = if std::ptr::eq(map, &c.by_class_path) {
+                        item_sig(doc, ids[0])
+                    } else {
+                        0
+                    };
                     groups.push(Group {
                         records: ids.iter().map(|i| vec![*i]).collect(),
                         table_rows,
                         kind,
+                        sig,
                     });
                 }
             } else if std::ptr::eq(map, &c.by_class_path) {
@@ -663,6 +731,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                 records: recs,
                 table_rows: false,
                 kind: HEADING_RUNS,
+                sig: 0,
             });
         }
     }
@@ -746,6 +815,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
         }
     }
     if let Some(b) = best.as_mut() {
+        let others = join_same_items(b, others, pc);
         complete_from_others(b, others, pc);
     }
     let best = match best {
@@ -794,6 +864,7 @@ pub fn extract(doc: &Html, pc: &PageCtx) -> Vec<(Draft, f32)> {
                         evidence: 1.0,
                         named_table: false,
                         sampled: false,
+                        sig: 0,
                     }
                 }
                 None => return Vec::new(),
