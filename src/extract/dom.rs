@@ -327,6 +327,19 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// 1 for `h1` ... 6 for `h6`; `None` for any other tag.
+pub fn heading_level(tag: &str) -> Option<u8> {
+    match tag {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
 /// Index of a td/th among its row's cells (colspan ignored).
 pub fn cell_index(node: NodeRef<'_, Node>) -> usize {
     node.prev_siblings()

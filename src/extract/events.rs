@@ -8,7 +8,7 @@ use ego_tree::NodeRef;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::dom::{block_of, is_noise};
+use super::dom::{block_of, heading_level, is_noise};
 use super::generic::label::{find_booth, is_sentence, is_social};
 use super::{ExtractContext, PageCtx};
 use crate::model::{EventRecord, FieldProvenance, ParticipantRecord, ParticipantRole};
@@ -144,23 +144,10 @@ fn tier_heading(h: &str) -> Option<String> {
     })
 }
 
-/// 1 for h1 ... 6 for h6; 0 for anything else.
-fn heading_level(tag: &str) -> u8 {
-    match tag {
-        "h1" => 1,
-        "h2" => 2,
-        "h3" => 3,
-        "h4" => 4,
-        "h5" => 5,
-        "h6" => 6,
-        _ => 0,
-    }
-}
-
 fn is_heading(n: &NodeRef<'_, Node>) -> bool {
     n.value()
         .as_element()
-        .is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        .is_some_and(|e| heading_level(e.name()).is_some())
 }
 
 /// The item elements of a section: list items, table rows, or repeated children.
@@ -430,7 +417,7 @@ pub fn extract(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<EventRecor
         let Some((role, tier)) = section else {
             continue;
         };
-        let level = heading_level(h.value().name());
+        let level = heading_level(h.value().name()).unwrap_or(0);
         let mut sib = h.next_sibling();
         while let Some(n) = sib {
             if is_heading(&n) {
@@ -439,7 +426,7 @@ pub fn extract(doc: &Html, pc: &PageCtx, ctx: &ExtractContext) -> Vec<EventRecor
                 let sub = n
                     .value()
                     .as_element()
-                    .is_some_and(|e| heading_level(e.name()) > level);
+                    .is_some_and(|e| heading_level(e.name()).unwrap_or(0) > level);
                 let divider = ElementRef::wrap(n).is_some_and(|e| {
                     let t = e.text().collect::<String>();
                     let t = t.trim();

@@ -163,6 +163,15 @@ fn country_code(s: &str) -> Option<&'static str> {
     }
 }
 
+/// `text` cut at any of `seps`, each piece's whitespace collapsed, empty
+/// pieces dropped: the segments every address reader works on.
+fn segments(text: &str, seps: &[char]) -> Vec<String> {
+    text.split(seps)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// "MN United States 55431" -> "MN USA 55431": country names of several
 /// words as one word, so they can be told from the city and the state.
 fn collapse_country_names(seg: &str) -> std::borrow::Cow<'_, str> {
@@ -237,11 +246,7 @@ pub fn parse_address(text: &str) -> Option<Address> {
     if !text.contains([',', '\n']) && !text.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut segs: Vec<String> = text
-        .split(['\n', ','])
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut segs = segments(text, &['\n', ',']);
     let mut explicit_country = None;
     if let Some(last) = segs.last()
         && let Some(c) = country_code(last)
@@ -629,11 +634,7 @@ pub fn parse_place(text: &str) -> Option<Place> {
             _ => {}
         }
     }
-    let segs: Vec<String> = plain
-        .split([',', '\n', '·', '|'])
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs = segments(&plain, &[',', '\n', '·', '|']);
     if segs.is_empty() || segs.len() > 6 {
         return None;
     }
@@ -838,11 +839,7 @@ pub fn parse_region_address(text: &str) -> Option<(Option<String>, String)> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return None; // no postcode
     }
-    let segs: Vec<String> = text
-        .split(',')
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs = segments(text, &[',']);
     let region = |s: &str| (2..=3).contains(&s.len()) && s.chars().all(|c| c.is_ascii_uppercase());
     let postcode = |s: &str| (4..=5).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
     let at = segs
@@ -871,11 +868,7 @@ pub fn parse_international_address(text: &str) -> Option<(Option<String>, String
     if !text.contains(',') {
         return None;
     }
-    let segs: Vec<String> = text
-        .split(',')
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs = segments(text, &[',']);
     if segs.len() < 2 || segs.len() > 5 {
         return None;
     }

@@ -9,8 +9,8 @@ use super::super::dom::{Block, Line};
 use super::super::{Draft, PageCtx};
 use crate::normalize::{
     address::{
-        country_named, looks_like_street, parse_address, parse_place, parse_region_address,
-        state_code,
+        country_named, looks_like_street, parse_address, parse_international_address, parse_place,
+        parse_region_address, state_code,
     },
     email::{find_email, normalize_email},
     looks_like_host, normalize_website,
@@ -217,6 +217,10 @@ fn shape(t: &str, loose: bool) -> bool {
 /// A line of prose, not a name: several words ending in a lower-case word
 /// and a full stop ("Once a year, after the survey closes.").
 pub fn is_sentence(t: &str) -> bool {
+    // Both signs need a full stop (this runs on every candidate name).
+    if !t.contains('.') {
+        return false;
+    }
     let words: Vec<&str> = t.split_whitespace().collect();
     let lower_start = |w: &str| w.chars().next().is_some_and(char::is_lowercase);
     // "... as of March 2027. Send corrections to": a full stop after a
@@ -717,8 +721,7 @@ pub fn label_block(block: &Block, cols: Option<&[Col]>, pc: &PageCtx) -> Option<
         }
         if addresses == 0
             && d.city.is_none()
-            && let Some((street, city, country)) =
-                crate::normalize::address::parse_international_address(value)
+            && let Some((street, city, country)) = parse_international_address(value)
         {
             // "70380 Stuttgart, Germany": the street may be the line above.
             kinds[i] = Kind::Address;

@@ -10,7 +10,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node};
 
-use super::dom::{block_of_capped, is_noise, is_skip};
+use super::dom::{block_of_capped, heading_level, is_noise, is_skip};
 use super::{Draft, PageCtx};
 use label::{Col, Labeled, header_col, label_block};
 
@@ -202,17 +202,8 @@ impl Collector {
     /// each heading and what follows it up to the next heading of the same
     /// or a higher level is one record.
     fn heading_runs(&mut self, node: NodeRef<'_, Node>, path: u64) {
-        let level = |n: &NodeRef<'_, Node>| -> Option<u8> {
-            let e = n.value().as_element()?;
-            match e.name() {
-                "h2" => Some(2),
-                "h3" => Some(3),
-                "h4" => Some(4),
-                "h5" => Some(5),
-                "h6" => Some(6),
-                _ => None,
-            }
-        };
+        // h2-h6: an h1 titles the page, not one of its records.
+        let level = |n: &NodeRef<'_, Node>| tag_name(n).and_then(heading_level).filter(|l| *l >= 2);
         let mut counts = [0usize; 7];
         for c in node.children() {
             if let Some(l) = level(&c) {
@@ -601,7 +592,7 @@ fn read_best_whole(doc: &Html, groups: &[Group], scored: &mut Vec<(usize, Scored
         .fold(0.0f32, f32::max);
     let mut order: Vec<usize> = (0..scored.len()).filter(|i| scored[*i].1.sampled).collect();
     order.sort_by(|a, b| scored[*b].1.score.total_cmp(&scored[*a].1.score));
-    let whole: Vec<usize> = order
+    let mut whole: Vec<usize> = order
         .iter()
         .enumerate()
         .filter(|(rank, i)| {
@@ -621,7 +612,6 @@ fn read_best_whole(doc: &Html, groups: &[Group], scored: &mut Vec<(usize, Scored
         .filter(|(_, s)| s.sig != 0 && s.score * 2.0 >= top)
         .map(|(_, s)| s.sig)
         .collect();
-    let mut whole = whole;
     for i in order {
         let s = &scored[i].1;
         if s.sig != 0 && sigs.contains(&s.sig) && s.score > 0.0 && !whole.contains(&i) {
