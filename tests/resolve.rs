@@ -195,7 +195,7 @@ fn fit_weights() {
         for (ext, c) in store.membership_assignment().unwrap() {
             company_truth.insert(c, truth[&ext]);
         }
-        let rows = store.company_rows().unwrap();
+        let rows = store.match_rows().unwrap();
         let prepared: Vec<Prepared> = rows.iter().map(Prepared::from_row).collect();
         let rarity = Rarity::new(prepared.iter());
         let queries: Vec<usize> = (0..rows.len()).collect();
@@ -219,7 +219,7 @@ fn fit_weights() {
         }
         all_true += per_truth.values().map(|n| n * (n - 1) / 2).sum::<usize>();
         if std::env::var("MISS").is_ok() && hard {
-            let found: std::collections::HashSet<(usize, usize)> = pairs.iter().copied().collect();
+            let found: std::collections::HashSet<(u32, u32)> = pairs.iter().copied().collect();
             let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
             for (i, r) in rows.iter().enumerate() {
                 if let Some(t) = company_truth.get(&r.id) {
@@ -230,7 +230,7 @@ fn fit_weights() {
             for g in groups.values() {
                 for x in 0..g.len() {
                     for y in x + 1..g.len() {
-                        if !found.contains(&(g[x], g[y])) && shown < 40 {
+                        if !found.contains(&(g[x] as u32, g[y] as u32)) && shown < 40 {
                             shown += 1;
                             let (a, b) = (&rows[g[x]], &rows[g[y]]);
                             eprintln!(
@@ -250,13 +250,14 @@ fn fit_weights() {
             }
         }
         for (a, b) in pairs {
+            let (a, b) = (a as usize, b as usize);
             let same = company_truth.get(&rows[a].id) == company_truth.get(&rows[b].id);
             blocked_true += usize::from(same);
             let mut e = compare(&prepared[a], &prepared[b], &rarity);
             if std::env::var("SHOW").is_ok() {
                 let m = nam::resolve::Model::shipped().unwrap();
                 m.score(&mut e);
-                let show = |r: &nam::model::CompanyRow| {
+                let show = |r: &nam::model::MatchRow| {
                     format!(
                         "{} [{}] {:?} {:?} {:?} {:?}",
                         r.name, r.name_key, r.domain, r.phone, r.city, r.street
@@ -547,4 +548,130 @@ fn later_records_join_existing_clusters_without_renumbering() {
         o.recall
     );
     assert_eq!(total, recs.len());
+}
+
+/// Where the true pairs that stay apart are lost: never blocked, scored
+/// below the review floor, left in the review band, or scored for a merge
+/// the cluster or conflict rules held back. Prints counts weighted by record
+/// pairs and examples. `NAM_DIAG_COMPANIES` (default 100,000) and `NAM_DIAG_HARD`
+/// (default on): `cargo test --release --test resolve -- --ignored
+/// diagnose_lost_pairs --nocapture`.
+#[test]
+#[ignore]
+fn diagnose_lost_pairs() {
+    use nam::resolve::compare::{Prepared, Rarity, compare, hard_key_match};
+    use nam::resolve::engine::{Blocking, blocked_pairs};
+    let companies: usize = std::env::var("NAM_DIAG_COMPANIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let hard = std::env::var("NAM_DIAG_HARD").map_or(true, |v| v != "0");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nam.db");
+    let recs = records::generate(&RecordSetConfig {
+        seed: 11,
+        companies,
+        hard,
+    });
+    load(&db, &recs);
+    let truth = records::truth_map(&recs);
+    let (rows, before) = {
+        let store = Store::open(&db).unwrap();
+        (
+            store.match_rows().unwrap(),
+            store.membership_assignment().unwrap(),
+        )
+    };
+    let mut prepared: Vec<Prepared> = rows.iter().map(Prepared::from_row).collect();
+    let rarity = Rarity::new(prepared.iter());
+    for p in &mut prepared {
+        rarity.annotate(p);
+    }
+    let queries: Vec<usize> = (0..rows.len()).collect();
+    let blocked: std::collections::HashSet<(u32, u32)> = blocked_pairs(
+        &Blocking {
+            prepared: &prepared,
+            rarity: &rarity,
+            queries: &queries,
+            roots: &queries,
+        },
+        &Obs,
+    )
+    .unwrap()
+    .unwrap()
+    .into_iter()
+    .collect();
+    let report = resolve_pending(&db, false).unwrap();
+    eprintln!("{}", report.summary());
+    let after: HashMap<String, i64> = Store::open(&db)
+        .unwrap()
+        .membership_assignment()
+        .unwrap()
+        .into_iter()
+        .collect();
+    let pos: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    // Per initial company: its truth, record count and final company.
+    let mut info: HashMap<usize, (u32, u64, i64)> = HashMap::new();
+    for (ext, c) in &before {
+        let e = info.entry(pos[c]).or_insert((truth[ext], 0, after[ext]));
+        e.1 += 1;
+    }
+    let mut groups: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, (t, _, _)) in &info {
+        groups.entry(*t).or_default().push(*i);
+    }
+    let model = nam::resolve::Model::shipped().unwrap();
+    let mut lost: HashMap<&str, (u64, u64)> = HashMap::new();
+    let mut shown: HashMap<&str, usize> = HashMap::new();
+    let show = |r: &nam::model::MatchRow| {
+        format!(
+            "{} {:?} {:?} {:?} {:?}",
+            r.name, r.domain, r.phone, r.city, r.street
+        )
+    };
+    for g in groups.values() {
+        for x in 0..g.len() {
+            for y in x + 1..g.len() {
+                let (a, b) = (g[x].min(g[y]), g[x].max(g[y]));
+                if info[&a].2 == info[&b].2 {
+                    continue;
+                }
+                let mut e = compare(&prepared[a], &prepared[b], &rarity);
+                model.score(&mut e);
+                if hard_key_match(&prepared[a], &prepared[b]) {
+                    e.score = e.score.max(0.999);
+                }
+                let what = if !blocked.contains(&(a as u32, b as u32)) {
+                    "not blocked"
+                } else if e.score < model.review_floor {
+                    "below floor"
+                } else if e.score < model.auto_merge {
+                    "review band"
+                } else if e.hard_conflict {
+                    "hard conflict"
+                } else {
+                    "cluster rule"
+                };
+                let l = lost.entry(what).or_default();
+                l.0 += 1;
+                l.1 += info[&a].1 * info[&b].1;
+                let n = shown.entry(what).or_default();
+                if *n < 12 {
+                    *n += 1;
+                    eprintln!(
+                        "{what} {:.2} {} || {} || {:?}",
+                        e.score,
+                        show(&rows[a]),
+                        show(&rows[b]),
+                        e.conflicted
+                    );
+                }
+            }
+        }
+    }
+    let mut lost: Vec<_> = lost.into_iter().collect();
+    lost.sort();
+    for (what, (pairs, weight)) in lost {
+        eprintln!("LOST {what}: {pairs} company pairs, {weight} record pairs");
+    }
 }

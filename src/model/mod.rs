@@ -14,8 +14,8 @@ mod status;
 pub use control::RunControl;
 pub use events::{EventReceiver, EventSender, PipelineEvent, event_channel};
 pub use resolution::{
-    CandidateRow, CompanyRow, DecidedBy, DecisionKind, DecisionRow, MergeSnapshot, PairEvidence,
-    RowPatch,
+    CandidateRow, CompanyRow, DecidedBy, DecisionKind, DecisionRow, MatchRow, MergeSnapshot,
+    PairEvidence, RowPatch,
 };
 pub use status::{AccessVerdict, Delta, JobMode, JobStatus, PhaseStatus, UrlStatus};
 

@@ -28,6 +28,45 @@ text_enum! {
     }
 }
 
+/// The columns of a `companies` row that matching reads: what RESOLUTION
+/// loads for every company (a whole row with its provenance is several times
+/// larger, and is read only for the companies a merge changes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MatchRow {
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub domain: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    /// `active` or `merged`.
+    pub merged: bool,
+    pub merged_into: Option<i64>,
+    pub resolved: bool,
+}
+
+impl From<&CompanyRow> for MatchRow {
+    fn from(r: &CompanyRow) -> MatchRow {
+        MatchRow {
+            id: r.id,
+            name: r.name.clone(),
+            name_key: r.name_key.clone(),
+            domain: r.domain.clone(),
+            phone: r.phone.clone(),
+            street: r.street.clone(),
+            city: r.city.clone(),
+            state: r.state.clone(),
+            postal_code: r.postal_code.clone(),
+            merged: r.status == "merged",
+            merged_into: r.merged_into,
+            resolved: r.resolved_at.is_some(),
+        }
+    }
+}
+
 /// Every column of a `companies` row: what a merge changes and an undo
 /// restores.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use strsim::{jaro_winkler, normalized_damerau_levenshtein};
 
-use crate::model::{CompanyRow, PairEvidence};
+use crate::model::{MatchRow, PairEvidence};
 
 /// Names of the features, in vector order (index 0 is the bias).
 pub const FEATURES: &[&str] = &[
@@ -110,7 +110,7 @@ fn street_key(s: &str) -> String {
 }
 
 impl Prepared {
-    pub fn from_row(r: &CompanyRow) -> Prepared {
+    pub fn from_row(r: &MatchRow) -> Prepared {
         let key = if r.name_key.is_empty() {
             crate::normalize::name_key(&r.name)
         } else {
@@ -457,18 +457,22 @@ pub fn explain(f: &Features) -> (Vec<String>, Vec<String>) {
     (agreed, conflicted)
 }
 
-/// Compares two records: the features and the reasons in words. The score
-/// is left at 0; the model fills it in.
-pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
-    let f = features(a, b, rarity);
-    let (agreed, conflicted) = explain(&f);
+/// The evidence of a scored pair, with the reasons in words.
+pub fn evidence(f: &Features, score: f64) -> PairEvidence {
+    let (agreed, conflicted) = explain(f);
     PairEvidence {
         features: f.values.to_vec(),
-        score: 0.0,
+        score,
         agreed,
         conflicted,
         hard_conflict: f.hard_conflict,
     }
+}
+
+/// Compares two records: the features and the reasons in words. The score
+/// is left at 0; the model fills it in.
+pub fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> PairEvidence {
+    evidence(&features(a, b, rarity), 0.0)
 }
 
 /// Same E.164 phone and same name key: a hard key for a merge (unless the
@@ -482,7 +486,7 @@ mod tests {
     use super::*;
 
     fn prep(name: &str, city: &str, phone: Option<&str>) -> Prepared {
-        Prepared::from_row(&CompanyRow {
+        Prepared::from_row(&MatchRow {
             name: name.into(),
             name_key: crate::normalize::name_key(name),
             city: Some(city.into()),

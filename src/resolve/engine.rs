@@ -9,15 +9,14 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::compare::{Features, Prepared, Rarity, explain, features, hard_key_match};
+use super::compare::{Features, Prepared, Rarity, evidence, features, hard_key_match};
 use super::model::Model;
-use super::survivorship::merge_rows;
-use crate::model::{CompanyRow, DecidedBy, MergeSnapshot, PairEvidence};
+use crate::model::{DecidedBy, MatchRow, PairEvidence};
 use crate::search::{CompanyIndex, IndexDoc, IndexQuery, deletions, trigrams};
 
 /// Candidates retrieved from the index per record.
@@ -59,10 +58,8 @@ const MAX_CLUSTER: usize = 64;
 /// What the resolver starts from.
 #[derive(Debug, Default)]
 pub struct Input {
-    /// Active and merged companies.
-    pub rows: Vec<CompanyRow>,
-    /// (membership id, company id).
-    pub memberships: Vec<(i64, i64)>,
+    /// Active and merged companies, what matching reads of them.
+    pub rows: Vec<MatchRow>,
     /// Pairs (ordered company ids) already candidates or decided.
     pub settled: HashSet<(i64, i64)>,
     /// Pairs the analyst kept apart or skipped: never merged automatically.
@@ -72,14 +69,41 @@ pub struct Input {
     pub now: String,
 }
 
-/// One merge the store should record, in order.
+/// One merge the store should record. The rows themselves are read and
+/// merged when the plan is written, so a plan for a million companies holds
+/// none of their rows.
 #[derive(Debug, Clone)]
 pub struct PlannedMerge {
     pub survivor_id: i64,
-    pub loser_after: CompanyRow,
-    pub snapshot: MergeSnapshot,
+    pub loser_id: i64,
+    /// The company the whole cluster ends in: merges come grouped by it,
+    /// in the order they were decided within each cluster.
+    pub cluster_id: i64,
     pub decided_by: DecidedBy,
-    pub evidence: PairEvidence,
+    pub score: f64,
+    pub features: Features,
+}
+
+impl PlannedMerge {
+    pub fn evidence(&self) -> PairEvidence {
+        evidence(&self.features, self.score)
+    }
+}
+
+/// A pair for the analyst: the two clusters' survivors and the evidence of
+/// their best-scoring pair of records.
+#[derive(Debug, Clone)]
+pub struct PlannedCandidate {
+    pub left_id: i64,
+    pub right_id: i64,
+    pub score: f64,
+    pub features: Features,
+}
+
+impl PlannedCandidate {
+    pub fn evidence(&self) -> PairEvidence {
+        evidence(&self.features, self.score)
+    }
 }
 
 /// Counts of a planning run.
@@ -105,13 +129,13 @@ pub struct PlanStats {
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
+    /// Grouped by cluster (see [`PlannedMerge::cluster_id`]).
     pub merges: Vec<PlannedMerge>,
-    /// Final rows of the surviving companies a merge changed.
-    pub survivors: Vec<CompanyRow>,
-    /// Pairs for the analyst (company ids of the two clusters' survivors).
-    pub candidates: Vec<(i64, i64, PairEvidence)>,
+    pub candidates: Vec<PlannedCandidate>,
     /// Every company with an id up to this was resolved by this plan.
     pub resolved_upto: i64,
+    /// The time merges and resolved marks are stamped with.
+    pub now: String,
     pub stats: PlanStats,
 }
 
@@ -208,25 +232,16 @@ impl Engine<'_> {
         v
     }
 
-    /// The full evidence of a pair, with reasons (for what gets stored).
-    fn evidence(&self, a: usize, b: usize) -> PairEvidence {
-        let (score, f) = score_pair(&self.prepared, &self.rarity, self.model, a, b);
-        let (agreed, conflicted) = explain(&f);
-        PairEvidence {
-            features: f.values.to_vec(),
-            score,
-            agreed,
-            conflicted,
-            hard_conflict: f.hard_conflict,
-        }
+    /// The score and features of a pair (for what gets stored).
+    fn scored(&self, a: usize, b: usize) -> (f64, Features) {
+        score_pair(&self.prepared, &self.rarity, self.model, a, b)
     }
 }
 
 /// Plans resolution. `None` when cancelled (nothing to write).
 pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Plan>> {
     let Input {
-        mut rows,
-        memberships,
+        rows,
         settled,
         apart,
         force_full,
@@ -242,19 +257,14 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         let mut cur = i;
         for _ in 0..64 {
             match rows[cur].merged_into.and_then(|m| pos.get(&m)) {
-                Some(&next) if rows[cur].status == "merged" => cur = next,
+                Some(&next) if rows[cur].merged => cur = next,
                 _ => break,
             }
         }
         clusters.parent[i] = cur;
         clusters.members.entry(cur).or_default().push(i);
     }
-    let mut listings: FxHashMap<usize, Vec<i64>> = FxHashMap::default();
-    for (m, c) in &memberships {
-        if let Some(&p) = pos.get(c) {
-            listings.entry(p).or_default().push(*m);
-        }
-    }
+    drop(pos);
 
     let clock = std::time::Instant::now();
     let mut prepared: Vec<Prepared> = rows.par_iter().map(Prepared::from_row).collect();
@@ -263,18 +273,22 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
     let queries: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.status == "active" && (force_full || r.resolved_at.is_none()))
+        .filter(|(_, r)| !r.merged && (force_full || !r.resolved))
         .map(|(i, _)| i)
         .collect();
     let resolved_upto = rows.iter().map(|r| r.id).max().unwrap_or(0);
+    // From here on a record is its position; the ids are all that is kept.
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    drop(rows);
     let mut stats = PlanStats {
-        records: rows.len(),
+        records: ids.len(),
         queried: queries.len(),
         ..Default::default()
     };
     if queries.is_empty() {
         return Ok(Some(Plan {
             resolved_upto,
+            now,
             stats,
             ..Default::default()
         }));
@@ -294,6 +308,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
     else {
         return Ok(None);
     };
+    drop(queries);
     stats.pairs_compared = pairs.len();
     stats.blocking_ms = clock.elapsed().as_millis() as u64;
     let clock = std::time::Instant::now();
@@ -302,6 +317,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
     let mut scored: Vec<Scored> = pairs
         .par_iter()
         .filter_map(|&(a, b)| {
+            let (a, b) = (a as usize, b as usize);
             let (score, f) = score_pair(&prepared, &rarity, model, a, b);
             let review =
                 score >= model.review_floor || same_name_elsewhere(&f, &prepared[a], &rarity);
@@ -336,31 +352,30 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
 
     // Decisions and clustering, best pair first.
     let mut merges: Vec<PlannedMerge> = Vec::new();
-    let mut changed: FxHashSet<usize> = FxHashSet::default();
+    // The survivor's position of each merge.
+    let mut merged_into: Vec<usize> = Vec::new();
     let mut review: Vec<(usize, usize, f32)> = Vec::new();
     for sp in &scored {
-        let (a, b) = (&(sp.a as usize), &(sp.b as usize));
-        let (ra, rb) = (clusters.find(*a), clusters.find(*b));
+        let (a, b) = (sp.a as usize, sp.b as usize);
+        let (ra, rb) = (clusters.find(a), clusters.find(b));
         if ra == rb {
             continue;
         }
-        let (ida, idb) = (rows[*a].id, rows[*b].id);
-        if settled.contains(&key(ida, idb)) || settled.contains(&key(rows[ra].id, rows[rb].id)) {
+        if settled.contains(&key(ids[a], ids[b])) || settled.contains(&key(ids[ra], ids[rb])) {
             continue;
         }
         if sp.score < auto || sp.hard_conflict {
             if sp.hard_conflict && sp.score >= auto {
                 stats.blocked_by_conflict += 1;
             }
-            review.push((*a, *b, sp.score));
+            review.push((a, b, sp.score));
             continue;
         }
         let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
         let mb = clusters.members.get(&rb).cloned().unwrap_or_default();
-        let analyst_apart = ma.iter().any(|x| {
-            mb.iter()
-                .any(|y| apart.contains(&key(rows[*x].id, rows[*y].id)))
-        });
+        let analyst_apart = ma
+            .iter()
+            .any(|x| mb.iter().any(|y| apart.contains(&key(ids[*x], ids[*y]))));
         if analyst_apart {
             stats.blocked_by_analyst += 1;
             continue;
@@ -379,45 +394,42 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         }
         if !linked {
             stats.blocked_by_cluster += 1;
-            review.push((*a, *b, sp.score));
+            review.push((a, b, sp.score));
             continue;
         }
         // The older company survives, so canonical ids stay stable.
-        let (s, l) = if rows[ra].id < rows[rb].id {
+        let (s, l) = if ids[ra] < ids[rb] {
             (ra, rb)
         } else {
             (rb, ra)
         };
-        let (s_after, l_after) = merge_rows(&rows[s], &rows[l], &now);
-        let moved = listings.remove(&l).unwrap_or_default();
-        let decided_by = if hard_key_match(&engine.prepared[*a], &engine.prepared[*b]) {
+        let decided_by = if hard_key_match(&engine.prepared[a], &engine.prepared[b]) {
             stats.hard_key_merges += 1;
             DecidedBy::HardKey
         } else {
             stats.auto_merges += 1;
             DecidedBy::Auto
         };
+        let (score, features) = engine.scored(a, b);
         merges.push(PlannedMerge {
-            survivor_id: rows[s].id,
-            snapshot: MergeSnapshot {
-                survivor_before: rows[s].patch_from(&s_after),
-                loser_before: rows[l].patch_from(&l_after),
-                memberships: moved.clone(),
-                ..Default::default()
-            },
-            loser_after: l_after.clone(),
+            survivor_id: ids[s],
+            loser_id: ids[l],
+            cluster_id: 0,
             decided_by,
-            evidence: engine.evidence(*a, *b),
+            score,
+            features,
         });
-        listings.entry(s).or_default().extend(moved);
-        rows[s] = s_after;
-        rows[l] = l_after;
-        changed.insert(s);
-        changed.remove(&l);
+        merged_into.push(s);
         clusters.parent[l] = s;
         let mut all = clusters.members.remove(&l).unwrap_or_default();
         clusters.members.entry(s).or_default().append(&mut all);
     }
+    // Each cluster's merges together, in the order they were decided: the
+    // writer then holds one cluster's rows at a time.
+    for (m, s) in merges.iter_mut().zip(merged_into) {
+        m.cluster_id = ids[clusters.find(s)];
+    }
+    merges.sort_by_key(|m| m.cluster_id);
 
     // Review: one candidate per pair of clusters, the best-scoring pair.
     let mut best: FxHashMap<(i64, i64), (usize, usize, f32)> = FxHashMap::default();
@@ -426,16 +438,16 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
         if ra == rb {
             continue;
         }
-        let k = key(rows[ra].id, rows[rb].id);
-        if settled.contains(&k) || settled.contains(&key(rows[a].id, rows[b].id)) {
+        let k = key(ids[ra], ids[rb]);
+        if settled.contains(&k) || settled.contains(&key(ids[a], ids[b])) {
             continue;
         }
         let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
         let mb = clusters.members.get(&rb).cloned().unwrap_or_default();
-        if ma.iter().any(|x| {
-            mb.iter()
-                .any(|y| apart.contains(&key(rows[*x].id, rows[*y].id)))
-        }) {
+        if ma
+            .iter()
+            .any(|x| mb.iter().any(|y| apart.contains(&key(ids[*x], ids[*y]))))
+        {
             continue;
         }
         match best.get(&k) {
@@ -445,27 +457,26 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
             }
         }
     }
-    let mut candidates: Vec<(i64, i64, PairEvidence)> = best
+    let mut candidates: Vec<PlannedCandidate> = best
         .into_iter()
-        .map(|((l, r), (a, b, _))| (l, r, engine.evidence(a, b)))
-        .collect();
-    candidates.sort_by_key(|(l, r, _)| (*l, *r));
-    stats.candidates = candidates.len();
-    stats.clustering_ms = clock.elapsed().as_millis() as u64;
-    let mut survivors: Vec<CompanyRow> = changed
-        .into_iter()
-        .map(|i| {
-            let mut r = rows[i].clone();
-            r.resolved_at = Some(now.clone());
-            r
+        .map(|((left_id, right_id), (a, b, _))| {
+            let (score, features) = engine.scored(a, b);
+            PlannedCandidate {
+                left_id,
+                right_id,
+                score,
+                features,
+            }
         })
         .collect();
-    survivors.sort_by_key(|r| r.id);
+    candidates.sort_by_key(|c| (c.left_id, c.right_id));
+    stats.candidates = candidates.len();
+    stats.clustering_ms = clock.elapsed().as_millis() as u64;
     Ok(Some(Plan {
         merges,
-        survivors,
         candidates,
         resolved_upto,
+        now,
         stats,
     }))
 }
@@ -483,7 +494,7 @@ pub struct Blocking<'a> {
 /// Candidate pairs (positions, smaller first) for the query records: the
 /// index's top hits plus exact name-key and phone blocks. `None` when
 /// cancelled.
-pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(usize, usize)>>> {
+pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(u32, u32)>>> {
     // Blocking: the index, plus exact name-key and phone blocks.
     let mut gram_df: FxHashMap<String, u32> = FxHashMap::default();
     let mut place_df: FxHashMap<String, u32> = FxHashMap::default();
@@ -525,9 +536,9 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
     let total = b.queries.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let chunks: Vec<&[usize]> = b.queries.chunks(2048).collect();
-    let found: Vec<Option<Vec<(usize, usize)>>> = chunks
+    let found: Vec<Option<Vec<(u32, u32)>>> = chunks
         .par_iter()
-        .map(|chunk| -> Result<Option<Vec<(usize, usize)>>> {
+        .map(|chunk| -> Result<Option<Vec<(u32, u32)>>> {
             if obs.cancelled() {
                 return Ok(None);
             }
@@ -596,16 +607,19 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                 cands.dedup();
                 for c in cands {
                     if c != q && b.roots[c] != b.roots[q] {
-                        out.push(if q < c { (q, c) } else { (c, q) });
+                        let (x, y) = if q < c { (q, c) } else { (c, q) };
+                        out.push((x as u32, y as u32));
                     }
                 }
             }
+            out.sort_unstable();
+            out.dedup();
             let d = done.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
             obs.progress(d + chunk.len() as u64, total);
             Ok(Some(out))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(found.iter().flatten().map(Vec::len).sum());
     for f in found {
         match f {
             Some(v) => pairs.extend(v),

@@ -20,12 +20,15 @@ pub mod model;
 pub mod review;
 pub mod survivorship;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{DecisionKind, EventSender, Phase, PipelineEvent, RunControl, now_string};
+use crate::model::{
+    CompanyRow, DecisionKind, EventSender, Phase, PipelineEvent, RunControl, now_string,
+};
 use crate::store::{MergeRecord, PairWrite, Store, Writer};
 pub use engine::{Plan, PlanStats};
 pub use model::Model;
@@ -113,8 +116,7 @@ pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
     }
     let clock = std::time::Instant::now();
     let input = engine::Input {
-        rows: store.company_rows()?,
-        memberships: store.membership_links()?,
+        rows: store.match_rows()?,
         settled: store.settled_pairs()?,
         apart,
         force_full: run.force_full,
@@ -152,39 +154,67 @@ pub fn run_resolution(run: &ResolveRun<'_>) -> Result<ResolutionReport> {
     })
 }
 
-/// Writes a plan: merges in order, then the survivors' final rows, the
-/// review candidates, and the resolved marks.
+/// Writes a plan: each cluster's merges in order (the rows read and merged
+/// here, one cluster at a time), the survivors' final rows, the review
+/// candidates, and the resolved marks.
 pub fn apply_plan(s: &Store, plan: &Plan, job_id: Option<i64>) -> Result<()> {
     let tables = s.link_tables()?;
+    // The current rows of the cluster being written, by id.
+    let mut rows: HashMap<i64, CompanyRow> = HashMap::new();
+    let mut cluster = None;
     for m in &plan.merges {
-        let mut snapshot = m.snapshot.clone();
-        if tables.contacts || tables.participants || tables.signals {
-            let linked = s.linked_ids(m.loser_after.id, tables)?;
-            snapshot.contacts = linked.contacts;
-            snapshot.participants = linked.participants;
-            snapshot.signals = linked.signals;
+        if cluster != Some(m.cluster_id) {
+            write_survivors(s, &mut rows, &plan.now)?;
+            cluster = Some(m.cluster_id);
         }
+        let survivor = take_row(s, &mut rows, m.survivor_id)?;
+        let loser = take_row(s, &mut rows, m.loser_id)?;
+        let (s_after, l_after) = survivorship::merge_rows(&survivor, &loser, &plan.now);
+        let mut snapshot = s.linked_ids(m.loser_id, tables)?;
+        snapshot.survivor_before = survivor.patch_from(&s_after);
+        snapshot.loser_before = loser.patch_from(&l_after);
         s.record_merge(&MergeRecord {
             survivor_id: m.survivor_id,
-            loser_after: &m.loser_after,
+            loser_after: &l_after,
             snapshot: &snapshot,
             decided_by: m.decided_by,
-            evidence: Some(&m.evidence),
+            evidence: Some(&m.evidence()),
             job_id,
         })?;
+        rows.insert(m.survivor_id, s_after);
     }
-    for r in &plan.survivors {
-        s.write_company_row(r)?;
-    }
-    for (l, r, e) in &plan.candidates {
+    write_survivors(s, &mut rows, &plan.now)?;
+    for c in &plan.candidates {
         s.upsert_candidate(&PairWrite {
-            left_id: *l,
-            right_id: *r,
-            evidence: e,
+            left_id: c.left_id,
+            right_id: c.right_id,
+            evidence: &c.evidence(),
             job_id,
         })?;
     }
     s.mark_resolved(plan.resolved_upto, &now_string())?;
+    Ok(())
+}
+
+/// Company `id` as the plan has left it so far: from `rows` if a merge of
+/// this cluster changed it, else from the store.
+fn take_row(s: &Store, rows: &mut HashMap<i64, CompanyRow>, id: i64) -> Result<CompanyRow> {
+    match rows.remove(&id) {
+        Some(r) => Ok(r),
+        None => s
+            .company_row(id)?
+            .with_context(|| format!("company {id} vanished while resolving")),
+    }
+}
+
+/// Writes the surviving rows of a finished cluster, marked resolved.
+fn write_survivors(s: &Store, rows: &mut HashMap<i64, CompanyRow>, now: &str) -> Result<()> {
+    let mut done: Vec<CompanyRow> = rows.drain().map(|(_, r)| r).collect();
+    done.sort_by_key(|r| r.id);
+    for mut r in done {
+        r.resolved_at = Some(now.to_owned());
+        s.write_company_row(&r)?;
+    }
     Ok(())
 }
 

@@ -59,7 +59,10 @@ fn evidence(store: &Store, a: i64, b: i64) -> Result<PairEvidence> {
     let rb = store
         .company_row(b)?
         .with_context(|| format!("company {b}"))?;
-    let (pa, pb) = (Prepared::from_row(&ra), Prepared::from_row(&rb));
+    let (pa, pb) = (
+        Prepared::from_row(&(&ra).into()),
+        Prepared::from_row(&(&rb).into()),
+    );
     // Rarity over the whole store is what the resolver uses; for one pair
     // the stored candidate's evidence is preferred when there is one.
     if let Some(c) = store.candidate(a, b)?

@@ -8,8 +8,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::Store;
 use crate::model::{
-    CandidateRow, CompanyRow, DecidedBy, DecisionKind, DecisionRow, MergeSnapshot, PairEvidence,
-    now_string,
+    CandidateRow, CompanyRow, DecidedBy, DecisionKind, DecisionRow, MatchRow, MergeSnapshot,
+    PairEvidence, now_string,
 };
 
 const ROW_COLUMNS: &str = "id, name, name_key, domain, website, phone, street, city, state, postal_code,
@@ -136,6 +136,32 @@ impl Store {
         );
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map([], row_from)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// What matching reads of every active or merged company, in id order.
+    pub fn match_rows(&self) -> Result<Vec<MatchRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, name, name_key, domain, phone, street, city, state, postal_code,
+                status = 'merged', merged_into, resolved_at IS NOT NULL
+             FROM companies WHERE status IN ('active', 'merged') ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(MatchRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                name_key: r.get(2)?,
+                domain: r.get(3)?,
+                phone: r.get(4)?,
+                street: r.get(5)?,
+                city: r.get(6)?,
+                state: r.get(7)?,
+                postal_code: r.get(8)?,
+                merged: r.get(9)?,
+                merged_into: r.get(10)?,
+                resolved: r.get(11)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
