@@ -252,6 +252,11 @@ impl Rarity {
         p.ambiguous = Some(self.is_ambiguous(&p.compact));
     }
 
+    /// Every word seen, with its document frequency.
+    pub fn vocabulary(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.df.iter().map(|(w, n)| (w.as_str(), *n))
+    }
+
     pub fn doc_freq(&self, word: &str) -> u32 {
         self.df.get(word).copied().unwrap_or(0)
     }
@@ -329,7 +334,7 @@ fn token_overlap(a: &Prepared, b: &Prepared, rarity: &Rarity) -> (f64, f64) {
     (overlap, unshared / rarity.max_idf.max(1.0))
 }
 
-fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
+pub(crate) fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
     match (a, b) {
         (Some(x), Some(y)) if x == y => 1.0,
         (Some(_), Some(_)) => -1.0,
@@ -356,6 +361,30 @@ fn osa_similarity(a: &str, b: &str) -> f64 {
         return 1.0;
     }
     1.0 - strsim::osa_distance(a, b) as f64 / len as f64
+}
+
+/// Features that depend on the names alone, each within 0..=1.
+const NAME_FEATURES: [usize; 7] = [1, 2, 9, 10, 11, 12, 13];
+
+/// The most the logit of a linear model over [`features`] can be for this
+/// pair, from the exact field agreements and the best the names could do.
+/// Cheap (no string metrics): pairs whose bound is below a threshold need
+/// no comparison.
+pub fn logit_bound(a: &Prepared, b: &Prepared, weights: &[f64]) -> f64 {
+    let w = |i: usize| weights.get(i).copied().unwrap_or(0.0);
+    let names: f64 = NAME_FEATURES.iter().map(|&i| w(i).max(0.0)).sum();
+    let street = if a.street.is_some() && b.street.is_some() {
+        w(8).abs()
+    } else {
+        0.0
+    };
+    w(0) + names
+        + w(3) * agree(&a.domain, &b.domain)
+        + w(4) * agree(&a.phone, &b.phone)
+        + w(5) * agree(&a.city, &b.city)
+        + w(6) * agree(&a.state, &b.state)
+        + w(7) * agree(&a.postal, &b.postal)
+        + street
 }
 
 /// Compares two records field by field.
@@ -536,6 +565,41 @@ mod tests {
         assert!(ac.conflicted.contains(&"different city".to_owned()));
         assert!(hard_key_match(&a, &a.clone()));
         assert!(!hard_key_match(&a, &b), "name keys differ");
+    }
+
+    #[test]
+    fn the_field_bound_is_never_below_the_score() {
+        let model = crate::resolve::Model::shipped().unwrap();
+        let names = [
+            "Keller Precision Stamping",
+            "Kellre Precision Stamping",
+            "Acme Gear",
+        ];
+        let cities = ["Akron", "Dayton"];
+        let phones = [None, Some("+13305550101"), Some("+19375550199")];
+        let mut rows = Vec::new();
+        for n in names {
+            for c in cities {
+                for p in phones {
+                    let mut r = prep(n, c, p);
+                    r.street = (c == "Akron").then(|| street_key("12 Main Street"));
+                    r.postal = p.map(|_| if c == "Akron" { "44301" } else { "45402" }.into());
+                    rows.push(r);
+                }
+            }
+        }
+        let rarity = Rarity::new(rows.iter());
+        let mut pruned = 0;
+        for a in &rows {
+            for b in &rows {
+                let f = features(a, b, &rarity);
+                let z: f64 = model.weights.iter().zip(f.values).map(|(w, x)| w * x).sum();
+                let bound = logit_bound(a, b, &model.weights);
+                assert!(z <= bound + 1e-9, "{z} > {bound} for {a:?} / {b:?}");
+                pruned += usize::from(bound < 0.0);
+            }
+        }
+        assert!(pruned > 0, "some pairs are ruled out by their fields alone");
     }
 
     #[test]

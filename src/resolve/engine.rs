@@ -14,19 +14,19 @@ use rustc_hash::FxHashMap;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::compare::{Features, Prepared, Rarity, evidence, features, hard_key_match};
+use super::compare::{Features, Prepared, Rarity, evidence, features, hard_key_match, logit_bound};
 use super::model::Model;
 use crate::model::{DecidedBy, MatchRow, PairEvidence};
-use crate::search::{CompanyIndex, IndexDoc, IndexQuery, deletions, trigrams};
+use crate::search::{CompanyIndex, IndexDoc, IndexQuery, deletions, local_term, trigrams};
 
 /// Candidates retrieved from the index per record.
-const TOP_K: usize = 15;
+const TOP_K: usize = 10;
 /// Exact-key blocks larger than this are left to the index (a name shared
 /// by hundreds of firms is no evidence of anything).
 const MAX_BLOCK: usize = 50;
 /// Words and trigrams in more records than this are not searched on.
 const MAX_WORD_DF: u32 = 5000;
-const MAX_GRAM_DF: u32 = 1000;
+const MAX_GRAM_DF: u32 = 500;
 const MAX_GRAMS: usize = 8;
 const MAX_WORDS: usize = 3;
 const MAX_PLACE_DF: u32 = 500;
@@ -52,6 +52,78 @@ fn variants(p: &Prepared, rarity: &Rarity, max_df: u32) -> Vec<String> {
     out.dedup();
     out
 }
+/// A word used by at least this many records is a spelling others are
+/// corrected to (see [`Corrector`]).
+const MIN_CORRECT_DF: u32 = 4;
+
+/// Place-qualified words ([`local_term`]) shared by more records than this
+/// are not searched on.
+const MAX_LOCAL_DF: u32 = 200;
+
+/// A word is taken for a misspelling of a word one typing error away that
+/// at least this many times as many records use.
+const CORRECT_RATIO: u32 = 10;
+
+/// Corrects a misspelled word to the common word one typing error away
+/// ("chemiacl" to "chemical"), found through the deletion variants of the
+/// vocabulary's words. Blocking then finds a misspelled name by its
+/// corrected name key, however common its words are. A misspelling of a
+/// common word is itself not rare in a large data set (the same slip recurs),
+/// so a word is corrected when its neighbour is much more common, not when it
+/// is rare.
+struct Corrector<'a> {
+    fixes: FxHashMap<&'a str, &'a str>,
+}
+
+impl<'a> Corrector<'a> {
+    fn new(rarity: &'a Rarity) -> Corrector<'a> {
+        let long_enough = |w: &str| w.len() >= MIN_VARIANT_LEN - 1;
+        // Deletion variant -> the most used word giving it.
+        let mut by_variant: FxHashMap<String, (u32, &'a str)> = FxHashMap::default();
+        for (w, df) in rarity.vocabulary() {
+            if df < MIN_CORRECT_DF || !long_enough(w) {
+                continue;
+            }
+            for v in deletions(w) {
+                let slot = by_variant.entry(v).or_insert((df, w));
+                if (df, w) > *slot {
+                    *slot = (df, w);
+                }
+            }
+        }
+        let mut fixes = FxHashMap::default();
+        for (w, df) in rarity.vocabulary() {
+            if !long_enough(w) {
+                continue;
+            }
+            let best = deletions(w)
+                .iter()
+                .filter_map(|v| by_variant.get(v))
+                .filter(|(n, c)| {
+                    *n >= MIN_CORRECT_DF.max(df.saturating_mul(CORRECT_RATIO))
+                        && strsim::osa_distance(w, c) <= 1
+                })
+                .max()
+                .map(|(_, c)| *c);
+            if let Some(c) = best {
+                fixes.insert(w, c);
+            }
+        }
+        Corrector { fixes }
+    }
+
+    /// `word`, or the common word it misspells.
+    fn correct<'w>(&'w self, word: &'w str) -> &'w str {
+        self.fixes.get(word).copied().unwrap_or(word)
+    }
+
+    /// The name without spaces, misspellings corrected: "Heartland Chemiacl"
+    /// and "HeartlandChemical" both give "heartlandchemical".
+    fn key(&self, p: &Prepared) -> String {
+        p.words.iter().map(|w| self.correct(w)).collect()
+    }
+}
+
 /// A cluster never grows past this many records by automatic merges.
 const MAX_CLUSTER: usize = 64;
 
@@ -171,6 +243,9 @@ struct Scored {
     b: u32,
     score: f32,
     hard_conflict: bool,
+    /// Worth the analyst's time below the automatic threshold (see
+    /// [`worth_review`]).
+    worth: bool,
 }
 
 struct Engine<'a> {
@@ -210,6 +285,25 @@ fn same_name_elsewhere(f: &Features, a: &Prepared, rarity: &Rarity) -> bool {
         && v[FEATURE_STATE] >= 0.0
         && a.words.iter().any(|w| rarity.doc_freq(w) <= DISTINCTIVE_DF)
 }
+
+/// Whether a pair the model is unsure of is worth asking about: the names
+/// agree (by weighted words or spelled together), or something that
+/// identifies a firm does (domain, phone, street). Two differently named
+/// firms that merely share a city and postal code (many do, in an
+/// industrial district) are not a question for the analyst.
+fn worth_review(f: &Features) -> bool {
+    let v = &f.values;
+    v[FEATURE_NAME_TOKENS] >= 0.6
+        || v[FEATURE_COMPACT] >= 0.85
+        || v[FEATURE_DOMAIN] > 0.0
+        || v[FEATURE_PHONE] > 0.0
+        || v[FEATURE_STREET] > 0.6
+}
+
+const FEATURE_NAME_TOKENS: usize = 1;
+const FEATURE_PHONE: usize = 4;
+const FEATURE_STREET: usize = 8;
+const FEATURE_COMPACT: usize = 11;
 
 /// See [`same_name_elsewhere`].
 const DISTINCTIVE_DF: u32 = 3;
@@ -313,11 +407,18 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
     stats.blocking_ms = clock.elapsed().as_millis() as u64;
     let clock = std::time::Instant::now();
 
-    // Comparison, in parallel.
+    // Comparison, in parallel. A pair whose fields alone keep it below the
+    // review floor however alike the names are is not compared at all
+    // (unless the names are one: see `same_name_elsewhere`).
+    let floor_logit = (model.review_floor / (1.0 - model.review_floor)).ln();
     let mut scored: Vec<Scored> = pairs
         .par_iter()
         .filter_map(|&(a, b)| {
             let (a, b) = (a as usize, b as usize);
+            let (pa, pb) = (&prepared[a], &prepared[b]);
+            if pa.compact != pb.compact && logit_bound(pa, pb, &model.weights) < floor_logit {
+                return None;
+            }
             let (score, f) = score_pair(&prepared, &rarity, model, a, b);
             let review =
                 score >= model.review_floor || same_name_elsewhere(&f, &prepared[a], &rarity);
@@ -326,6 +427,7 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
                 b: b as u32,
                 score: score as f32,
                 hard_conflict: f.hard_conflict,
+                worth: worth_review(&f),
             })
         })
         .collect();
@@ -368,7 +470,9 @@ pub fn plan(input: Input, model: &Model, obs: &dyn Observer) -> Result<Option<Pl
             if sp.hard_conflict && sp.score >= auto {
                 stats.blocked_by_conflict += 1;
             }
-            review.push((a, b, sp.score));
+            if sp.worth || sp.score >= auto {
+                review.push((a, b, sp.score));
+            }
             continue;
         }
         let ma = clusters.members.get(&ra).cloned().unwrap_or_default();
@@ -498,8 +602,16 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
     // Blocking: the index, plus exact name-key and phone blocks.
     let mut gram_df: FxHashMap<String, u32> = FxHashMap::default();
     let mut place_df: FxHashMap<String, u32> = FxHashMap::default();
+    // Place-qualified words, counted by hash (there are millions).
+    let mut local_df: FxHashMap<u64, u32> = FxHashMap::default();
     for p in b.prepared {
         if let Some(pl) = p.place() {
+            let mut words: Vec<&str> = p.words.iter().map(String::as_str).collect();
+            words.sort_unstable();
+            words.dedup();
+            for w in words {
+                *local_df.entry(local_hash(w, &pl)).or_default() += 1;
+            }
             *place_df.entry(pl).or_default() += 1;
         }
         let mut grams: Vec<String> = p.words.iter().flat_map(|w| trigrams(w)).collect();
@@ -525,10 +637,13 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
         rayon::current_num_threads()
     };
     let index = CompanyIndex::build(docs, threads)?;
+    let corrector = Corrector::new(b.rarity);
+    let keys: Vec<String> = b.prepared.par_iter().map(|p| corrector.key(p)).collect();
+    drop(corrector);
     let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut by_phone: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, p) in b.prepared.iter().enumerate() {
-        by_key.entry(p.key.as_str()).or_default().push(i);
+        by_key.entry(keys[i].as_str()).or_default().push(i);
         if let Some(ph) = &p.phone {
             by_phone.entry(ph.as_str()).or_default().push(i);
         }
@@ -580,6 +695,18 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                     .filter(|pl| place_df.get(pl.as_str()).copied().unwrap_or(0) <= MAX_PLACE_DF);
                 let vars = variants(p, b.rarity, MAX_TYPO_DF);
                 let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
+                let local: Vec<String> = match p.place() {
+                    Some(pl) => p
+                        .words
+                        .iter()
+                        .filter(|w| {
+                            local_df.get(&local_hash(w, &pl)).copied().unwrap_or(0) <= MAX_LOCAL_DF
+                        })
+                        .map(|w| local_term(w, &pl))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let local: Vec<&str> = local.iter().map(String::as_str).collect();
                 let hits = searcher.top(
                     &IndexQuery {
                         words: &words,
@@ -588,12 +715,13 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                         phone: p.phone.as_deref(),
                         place: place.as_deref(),
                         variants: &vars,
+                        local: &local,
                     },
                     TOP_K + 1,
                 )?;
                 let mut cands: Vec<usize> = hits.into_iter().map(|(h, _)| h as usize).collect();
                 for block in [
-                    by_key.get(p.key.as_str()),
+                    by_key.get(keys[q].as_str()),
                     p.phone.as_deref().and_then(|ph| by_phone.get(ph)),
                 ]
                 .into_iter()
@@ -629,4 +757,120 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
     pairs.sort_unstable();
     pairs.dedup();
     Ok(Some(pairs))
+}
+
+/// Hash of a [`local_term`], for counting without building the strings.
+fn local_hash(word: &str, place: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    word.hash(&mut h);
+    place.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+    impl Observer for Quiet {
+        fn progress(&self, _: u64, _: u64) {}
+        fn cancelled(&self) -> bool {
+            false
+        }
+    }
+
+    fn row(id: i64, name: &str, city: Option<&str>) -> MatchRow {
+        MatchRow {
+            id,
+            name: name.into(),
+            name_key: crate::normalize::name_key(name),
+            city: city.map(Into::into),
+            state: city.map(|_| "TN".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Pairs blocking finds among `rows` (positions).
+    fn blocked(rows: &[MatchRow]) -> Vec<(u32, u32)> {
+        let mut prepared: Vec<Prepared> = rows.iter().map(Prepared::from_row).collect();
+        let rarity = Rarity::new(prepared.iter());
+        for p in &mut prepared {
+            rarity.annotate(p);
+        }
+        let all: Vec<usize> = (0..rows.len()).collect();
+        blocked_pairs(
+            &Blocking {
+                prepared: &prepared,
+                rarity: &rarity,
+                queries: &all,
+                roots: &all,
+            },
+            &Quiet,
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    /// `n` firms named by `name_of`, in the city `city_of` gives.
+    fn firms(
+        first_id: i64,
+        n: usize,
+        name_of: impl Fn(usize) -> String,
+        city_of: impl Fn(usize) -> Option<&'static str>,
+    ) -> Vec<MatchRow> {
+        (0..n)
+            .map(|i| row(first_id + i as i64, &name_of(i), city_of(i)))
+            .collect()
+    }
+
+    #[test]
+    fn a_misspelled_common_word_is_found_by_the_corrected_name() {
+        // Sixty firms share every other word of the name; "chemical" is too
+        // common to be indexed with its spelling variants.
+        let mut rows = firms(
+            100,
+            60,
+            |i| format!("Dalton T{i}x Works Valley 2"),
+            |_| Some("Memphis"),
+        );
+        rows.extend(firms(
+            1000,
+            (MAX_VARIANT_DF + 1) as usize,
+            |i| format!("A{i}q Chemical"),
+            |_| None,
+        ));
+        rows.push(row(
+            1,
+            "Dalton Chemical Works Valley 2 Incorporated",
+            Some("Nashville"),
+        ));
+        rows.push(row(2, "Dalton Cheimcal Works Valley 2 Inc.", None));
+        let (a, b) = (rows.len() as u32 - 2, rows.len() as u32 - 1);
+        assert!(blocked(&rows).contains(&(a, b)));
+    }
+
+    #[test]
+    fn a_shared_word_in_the_same_place_ranks_first_among_look_alikes() {
+        // Sixty firms elsewhere whose names share more words with each of
+        // the two than they share with each other, and a city too crowded to
+        // search on.
+        let mut rows = firms(
+            100,
+            60,
+            |i| format!("Heartland Vxq Pacific Qvx T{i}x"),
+            |i| Some(["Akron", "Dayton", "Toledo", "Canton", "Parma"][i % 5]),
+        );
+        rows.extend(firms(
+            1000,
+            (MAX_PLACE_DF + 1) as usize,
+            |i| format!("Z{i}v Tooling"),
+            |_| Some("Milwaukee"),
+        ));
+        rows.push(row(1, "Heartland Vxq Pacific", Some("Milwaukee")));
+        rows.push(row(2, "Heartland Pacific Qvx", Some("Milwaukee")));
+        let (a, b) = (rows.len() as u32 - 2, rows.len() as u32 - 1);
+        assert!(blocked(&rows).contains(&(a, b)));
+    }
 }

@@ -168,6 +168,8 @@ pub fn apply_plan(s: &Store, plan: &Plan, job_id: Option<i64>) -> Result<()> {
             cluster = Some(m.cluster_id);
         }
         let survivor = take_row(s, &mut rows, m.survivor_id)?;
+        // A loser the plan merged into earlier has changes not yet written.
+        let loser_stored = !rows.contains_key(&m.loser_id);
         let loser = take_row(s, &mut rows, m.loser_id)?;
         let (s_after, l_after) = survivorship::merge_rows(&survivor, &loser, &plan.now);
         let mut snapshot = s.linked_ids(m.loser_id, tables)?;
@@ -180,6 +182,7 @@ pub fn apply_plan(s: &Store, plan: &Plan, job_id: Option<i64>) -> Result<()> {
             decided_by: m.decided_by,
             evidence: Some(&m.evidence()),
             job_id,
+            loser_stored,
         })?;
         rows.insert(m.survivor_id, s_after);
     }

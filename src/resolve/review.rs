@@ -101,6 +101,7 @@ fn merge_in(s: &Store, a: i64, b: i64) -> Result<i64> {
         decided_by: DecidedBy::Analyst,
         evidence: Some(&e),
         job_id: None,
+        loser_stored: true,
     })?;
     s.write_company_row(&s_after)?;
     Ok(id)

@@ -41,6 +41,23 @@ pub struct IndexDoc {
     pub variants: Vec<String>,
 }
 
+/// A name word in a place ([`local_term`]): "keller" is shared by hundreds
+/// of firms, "keller in Cleveland" by a few, so where many firms share
+/// surnames and trade words the place-qualified word still ranks the same
+/// firm's other listings first.
+pub fn local_term(word: &str, place: &str) -> String {
+    let mut t = String::with_capacity(word.len() + place.len() + 1);
+    t.push_str(word);
+    t.push('@');
+    // One token for the whitespace tokenizer.
+    t.extend(
+        place
+            .chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c }),
+    );
+    t
+}
+
 /// A candidate query: the terms to look for and how much each kind counts.
 #[derive(Debug, Clone, Default)]
 pub struct IndexQuery<'a> {
@@ -50,6 +67,8 @@ pub struct IndexQuery<'a> {
     pub phone: Option<&'a str>,
     pub place: Option<&'a str>,
     pub variants: &'a [&'a str],
+    /// [`local_term`]s of the record's words.
+    pub local: &'a [&'a str],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +79,7 @@ struct Fields {
     phone: Field,
     place: Field,
     variants: Field,
+    local: Field,
     handle: Field,
 }
 
@@ -125,7 +145,8 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         words: b.add_text_field("words", terms.clone()),
         grams: b.add_text_field("grams", terms.clone()),
-        variants: b.add_text_field("variants", terms),
+        variants: b.add_text_field("variants", terms.clone()),
+        local: b.add_text_field("local", terms),
         domain: b.add_text_field("domain", STRING),
         phone: b.add_text_field("phone", STRING),
         place: b.add_text_field("place", STRING),
@@ -164,6 +185,10 @@ impl CompanyIndex {
             }
             if let Some(v) = &d.place {
                 doc.add_text(fields.place, v);
+                if !d.words.is_empty() {
+                    let local: Vec<String> = d.words.iter().map(|w| local_term(w, v)).collect();
+                    doc.add_text(fields.local, local.join(" "));
+                }
             }
             writer.add_document(doc)?;
         }
@@ -233,6 +258,9 @@ impl IndexSearcher {
         }
         if let Some(p) = q.place {
             add(f.place, p, 1.0);
+        }
+        for l in q.local {
+            add(f.local, l, 1.5);
         }
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());

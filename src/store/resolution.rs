@@ -61,7 +61,15 @@ pub struct MergeRecord<'a> {
     pub decided_by: DecidedBy,
     pub evidence: Option<&'a PairEvidence>,
     pub job_id: Option<i64>,
+    /// The stored row is the absorbed company as it was before this merge
+    /// (no change to it is pending with the caller): only the columns the
+    /// merge changed need writing.
+    pub loser_stored: bool,
 }
+
+/// The columns merging changes on the absorbed company (its domain moves to
+/// the survivor when the survivor has none).
+const MERGED_COLUMNS: &[&str] = &["status", "merged_into", "updated_at", "domain"];
 
 /// A keep-apart or skip answer, or a merge candidate for review.
 #[derive(Debug, Clone)]
@@ -285,8 +293,23 @@ impl Store {
     /// written by the caller (once, after all merges into it).
     pub fn record_merge(&self, m: &MergeRecord<'_>) -> Result<i64> {
         let loser = m.loser_after.id;
-        self.write_company_row(m.loser_after)?;
         let s = m.snapshot;
+        if m.loser_stored
+            && s.loser_before
+                .keys()
+                .all(|k| MERGED_COLUMNS.contains(&k.as_str()))
+        {
+            // A narrow write: the other columns (and their indexes) stay.
+            let r = m.loser_after;
+            self.conn()
+                .prepare_cached(
+                    "UPDATE companies SET status = ?2, merged_into = ?3, updated_at = ?4, domain = ?5
+                     WHERE id = ?1",
+                )?
+                .execute(params![r.id, r.status, r.merged_into, r.updated_at, r.domain])?;
+        } else {
+            self.write_company_row(m.loser_after)?;
+        }
         let repoint = |sql: &str, ids: &[i64]| -> Result<()> {
             if ids.is_empty() {
                 return Ok(());
