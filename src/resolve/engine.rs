@@ -52,6 +52,7 @@ fn variants(p: &Prepared, rarity: &Rarity, max_df: u32) -> Vec<String> {
     out.dedup();
     out
 }
+
 /// A word used by at least this many records is a spelling others are
 /// corrected to (see [`Corrector`]).
 const MIN_CORRECT_DF: u32 = 4;
@@ -596,10 +597,9 @@ pub struct Blocking<'a> {
 }
 
 /// Candidate pairs (positions, smaller first) for the query records: the
-/// index's top hits plus exact name-key and phone blocks. `None` when
-/// cancelled.
+/// index's top hits plus exact blocks on the phone and on the name key with
+/// misspellings corrected ([`Corrector`]). `None` when cancelled.
 pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<(u32, u32)>>> {
-    // Blocking: the index, plus exact name-key and phone blocks.
     let mut gram_df: FxHashMap<String, u32> = FxHashMap::default();
     let mut place_df: FxHashMap<String, u32> = FxHashMap::default();
     // Place-qualified words, counted by hash (there are millions).

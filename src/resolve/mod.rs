@@ -4,7 +4,8 @@
 //! (the listing's earlier company, else the same registrable domain). This
 //! phase compares the companies that are new since the last run with
 //! everything in the store: candidates come from a tantivy index and exact
-//! name-key and phone blocks ([`crate::search`]), pairs are scored by a
+//! blocks on the phone and on the name key with misspellings corrected
+//! ([`crate::search`], [`engine`]), pairs are scored by a
 //! calibrated model over strsim field similarities ([`compare`], [`model`]),
 //! and clustering merges only what matches a whole cluster ([`engine`]).
 //! Uncertain pairs go to `merge_candidates` for the analyst ([`review`]).

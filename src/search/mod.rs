@@ -4,7 +4,8 @@
 //!
 //! Each document carries the name key's words, character trigrams of those
 //! words (so a typo still shares most of its trigrams), the registrable
-//! domain, the phone and a city/state key. A query is a disjunction of the
+//! domain, the phone, a city/state key and each word qualified by that
+//! place ([`local_term`]). A query is a disjunction of the
 //! record's own terms; BM25 ranks the hits, so a shared rare word outweighs a
 //! shared "manufacturing", and the top few are the candidates. The caller
 //! leaves out terms that are too common to block on (see
