@@ -172,7 +172,10 @@ pub fn apply_plan(s: &Store, plan: &Plan, job_id: Option<i64>) -> Result<()> {
         // A loser the plan merged into earlier has changes not yet written.
         let loser_stored = !rows.contains_key(&m.loser_id);
         let loser = take_row(s, &mut rows, m.loser_id)?;
-        let (s_after, l_after) = survivorship::merge_rows(&survivor, &loser, &plan.now);
+        let (s_after, mut l_after) = survivorship::merge_rows(&survivor, &loser, &plan.now);
+        // Resolved by this plan (written now, so the closing mark has one
+        // row fewer to rewrite; in the snapshot, so undo restores it).
+        l_after.resolved_at = Some(plan.now.clone());
         let mut snapshot = s.linked_ids(m.loser_id, tables)?;
         snapshot.survivor_before = survivor.patch_from(&s_after);
         snapshot.loser_before = loser.patch_from(&l_after);

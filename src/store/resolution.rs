@@ -68,8 +68,14 @@ pub struct MergeRecord<'a> {
 }
 
 /// The columns merging changes on the absorbed company (its domain moves to
-/// the survivor when the survivor has none).
-const MERGED_COLUMNS: &[&str] = &["status", "merged_into", "updated_at", "domain"];
+/// the survivor when the survivor has none; RESOLUTION marks it resolved).
+const MERGED_COLUMNS: &[&str] = &[
+    "status",
+    "merged_into",
+    "updated_at",
+    "domain",
+    "resolved_at",
+];
 
 /// A keep-apart or skip answer, or a merge candidate for review.
 #[derive(Debug, Clone)]
@@ -303,10 +309,18 @@ impl Store {
             let r = m.loser_after;
             self.conn()
                 .prepare_cached(
-                    "UPDATE companies SET status = ?2, merged_into = ?3, updated_at = ?4, domain = ?5
+                    "UPDATE companies SET status = ?2, merged_into = ?3, updated_at = ?4, domain = ?5,
+                        resolved_at = ?6
                      WHERE id = ?1",
                 )?
-                .execute(params![r.id, r.status, r.merged_into, r.updated_at, r.domain])?;
+                .execute(params![
+                    r.id,
+                    r.status,
+                    r.merged_into,
+                    r.updated_at,
+                    r.domain,
+                    r.resolved_at
+                ])?;
         } else {
             self.write_company_row(m.loser_after)?;
         }
