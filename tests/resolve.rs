@@ -83,7 +83,12 @@ fn evaluate(db: &Path, recs: &[TrueRecord]) -> Outcome {
     }
 }
 
-fn check_accuracy(companies: usize, hard: bool) {
+/// The accuracy record set (seed 11) loaded into a fresh store: the
+/// directory (keep it alive), the database and the records.
+fn loaded(
+    companies: usize,
+    hard: bool,
+) -> (tempfile::TempDir, std::path::PathBuf, Vec<TrueRecord>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nam.db");
     let recs = records::generate(&RecordSetConfig {
@@ -92,6 +97,11 @@ fn check_accuracy(companies: usize, hard: bool) {
         hard,
     });
     load(&db, &recs);
+    (dir, db, recs)
+}
+
+fn check_accuracy(companies: usize, hard: bool) {
+    let (_dir, db, recs) = loaded(companies, hard);
     let report = resolve_pending(&db, false).unwrap();
     let o = evaluate(&db, &recs);
     eprintln!(
@@ -567,14 +577,7 @@ fn diagnose_lost_pairs() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let hard = std::env::var("NAM_DIAG_HARD").map_or(true, |v| v != "0");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nam.db");
-    let recs = records::generate(&RecordSetConfig {
-        seed: 11,
-        companies,
-        hard,
-    });
-    load(&db, &recs);
+    let (_dir, db, recs) = loaded(companies, hard);
     let truth = records::truth_map(&recs);
     let (rows, before) = {
         let store = Store::open(&db).unwrap();
