@@ -186,8 +186,11 @@ async fn provider_outages_fall_back_to_websites_and_no_key_leaks() {
     );
     assert!(techs[0][0].parse::<i64>().unwrap() > 10);
     assert_eq!(techs[0][0], techs[0][1]);
-    // Hunter refused its key once and was not asked again; contacts came
-    // from team pages, each with persona and the rule behind it.
+    // Hunter refused its key and was not asked again; contacts came from
+    // team pages, each with persona and the rule behind it. As with the
+    // breaker above, the other three concurrent companies may have asked
+    // before the first refusal came back (seen in CI: 2 calls), so at most
+    // one call per concurrent company, never one per company.
     let hunter_calls = server
         .received_requests()
         .await
@@ -196,8 +199,8 @@ async fn provider_outages_fall_back_to_websites_and_no_key_leaks() {
         .filter(|r| r.url.path() == "/v2/domain-search")
         .count();
     assert!(
-        hunter_calls <= 1,
-        "hunter asked {hunter_calls} times after refusing the key"
+        hunter_calls <= 4,
+        "hunter asked {hunter_calls} times: it refused the key, so only calls already in flight may land"
     );
     let leads = query(
         &db,
