@@ -334,7 +334,7 @@ fn token_overlap(a: &Prepared, b: &Prepared, rarity: &Rarity) -> (f64, f64) {
     (overlap, unshared / rarity.max_idf.max(1.0))
 }
 
-pub(crate) fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
+fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> f64 {
     match (a, b) {
         (Some(x), Some(y)) if x == y => 1.0,
         (Some(_), Some(_)) => -1.0,
@@ -353,6 +353,23 @@ pub struct Features {
 /// Number of features.
 pub const FEATURE_COUNT: usize = 14;
 
+/// Positions in the feature vector ([`FEATURES`] order) of the features
+/// other code reads by name.
+pub mod feature {
+    pub const BIAS: usize = 0;
+    pub const NAME_TOKENS: usize = 1;
+    pub const DOMAIN: usize = 3;
+    pub const PHONE: usize = 4;
+    pub const CITY: usize = 5;
+    pub const STATE: usize = 6;
+    pub const POSTAL: usize = 7;
+    pub const STREET: usize = 8;
+    pub const SAME_NAME_KEY: usize = 10;
+    pub const COMPACT: usize = 11;
+    /// Those that depend on the names alone, each within 0..=1.
+    pub const NAMES: [usize; 7] = [1, 2, 9, 10, 11, 12, 13];
+}
+
 /// One minus the optimal-string-alignment distance over the longer length:
 /// a transposition is one edit, and no allocation beyond two rows.
 fn osa_similarity(a: &str, b: &str) -> f64 {
@@ -363,27 +380,26 @@ fn osa_similarity(a: &str, b: &str) -> f64 {
     1.0 - strsim::osa_distance(a, b) as f64 / len as f64
 }
 
-/// Features that depend on the names alone, each within 0..=1.
-const NAME_FEATURES: [usize; 7] = [1, 2, 9, 10, 11, 12, 13];
-
 /// The most the logit of a linear model over [`features`] can be for this
 /// pair, from the exact field agreements and the best the names could do.
 /// Cheap (no string metrics): pairs whose bound is below a threshold need
 /// no comparison.
 pub fn logit_bound(a: &Prepared, b: &Prepared, weights: &[f64]) -> f64 {
+    use feature::*;
     let w = |i: usize| weights.get(i).copied().unwrap_or(0.0);
-    let names: f64 = NAME_FEATURES.iter().map(|&i| w(i).max(0.0)).sum();
+    let names: f64 = NAMES.iter().map(|&i| w(i).max(0.0)).sum();
     let street = if a.street.is_some() && b.street.is_some() {
-        w(8).abs()
+        w(STREET).abs()
     } else {
         0.0
     };
-    w(0) + names
-        + w(3) * agree(&a.domain, &b.domain)
-        + w(4) * agree(&a.phone, &b.phone)
-        + w(5) * agree(&a.city, &b.city)
-        + w(6) * agree(&a.state, &b.state)
-        + w(7) * agree(&a.postal, &b.postal)
+    w(BIAS)
+        + names
+        + w(DOMAIN) * agree(&a.domain, &b.domain)
+        + w(PHONE) * agree(&a.phone, &b.phone)
+        + w(CITY) * agree(&a.city, &b.city)
+        + w(STATE) * agree(&a.state, &b.state)
+        + w(POSTAL) * agree(&a.postal, &b.postal)
         + street
 }
 

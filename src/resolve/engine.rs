@@ -14,7 +14,9 @@ use rustc_hash::FxHashMap;
 use anyhow::Result;
 use rayon::prelude::*;
 
-use super::compare::{Features, Prepared, Rarity, evidence, features, hard_key_match, logit_bound};
+use super::compare::{
+    Features, Prepared, Rarity, evidence, feature, features, hard_key_match, logit_bound,
+};
 use super::model::Model;
 use crate::model::{DecidedBy, MatchRow, PairEvidence};
 use crate::search::{CompanyIndex, IndexDoc, IndexQuery, deletions, local_term, trigrams};
@@ -281,9 +283,9 @@ fn score_pair(
 /// and trade words) stay out: there a different phone means a different firm.
 fn same_name_elsewhere(f: &Features, a: &Prepared, rarity: &Rarity) -> bool {
     let v = &f.values;
-    v[FEATURE_SAME_NAME_KEY] >= 1.0
-        && v[FEATURE_DOMAIN] >= 0.0
-        && v[FEATURE_STATE] >= 0.0
+    v[feature::SAME_NAME_KEY] >= 1.0
+        && v[feature::DOMAIN] >= 0.0
+        && v[feature::STATE] >= 0.0
         && a.words.iter().any(|w| rarity.doc_freq(w) <= DISTINCTIVE_DF)
 }
 
@@ -294,24 +296,15 @@ fn same_name_elsewhere(f: &Features, a: &Prepared, rarity: &Rarity) -> bool {
 /// industrial district) are not a question for the analyst.
 fn worth_review(f: &Features) -> bool {
     let v = &f.values;
-    v[FEATURE_NAME_TOKENS] >= 0.6
-        || v[FEATURE_COMPACT] >= 0.85
-        || v[FEATURE_DOMAIN] > 0.0
-        || v[FEATURE_PHONE] > 0.0
-        || v[FEATURE_STREET] > 0.6
+    v[feature::NAME_TOKENS] >= 0.6
+        || v[feature::COMPACT] >= 0.85
+        || v[feature::DOMAIN] > 0.0
+        || v[feature::PHONE] > 0.0
+        || v[feature::STREET] > 0.6
 }
-
-const FEATURE_NAME_TOKENS: usize = 1;
-const FEATURE_PHONE: usize = 4;
-const FEATURE_STREET: usize = 8;
-const FEATURE_COMPACT: usize = 11;
 
 /// See [`same_name_elsewhere`].
 const DISTINCTIVE_DF: u32 = 3;
-
-const FEATURE_DOMAIN: usize = 3;
-const FEATURE_STATE: usize = 6;
-const FEATURE_SAME_NAME_KEY: usize = 10;
 
 impl Engine<'_> {
     /// (score, hard conflict) of a pair, computed once.
@@ -690,19 +683,20 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                 let grams: Vec<&str> = grams.iter().map(|(_, g)| g.as_str()).collect();
                 // A city holds thousands of firms: as a search term it costs a
                 // long posting list for little, so only small places count.
-                let place = p
-                    .place()
-                    .filter(|pl| place_df.get(pl.as_str()).copied().unwrap_or(0) <= MAX_PLACE_DF);
+                let record_place = p.place();
+                let place = record_place
+                    .as_deref()
+                    .filter(|pl| place_df.get(*pl).copied().unwrap_or(0) <= MAX_PLACE_DF);
                 let vars = variants(p, b.rarity, MAX_TYPO_DF);
                 let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
-                let local: Vec<String> = match p.place() {
+                let local: Vec<String> = match record_place.as_deref() {
                     Some(pl) => p
                         .words
                         .iter()
                         .filter(|w| {
-                            local_df.get(&local_hash(w, &pl)).copied().unwrap_or(0) <= MAX_LOCAL_DF
+                            local_df.get(&local_hash(w, pl)).copied().unwrap_or(0) <= MAX_LOCAL_DF
                         })
-                        .map(|w| local_term(w, &pl))
+                        .map(|w| local_term(w, pl))
                         .collect(),
                     None => Vec::new(),
                 };
@@ -713,7 +707,7 @@ pub fn blocked_pairs(b: &Blocking<'_>, obs: &dyn Observer) -> Result<Option<Vec<
                         grams: &grams,
                         domain: p.domain.as_deref(),
                         phone: p.phone.as_deref(),
-                        place: place.as_deref(),
+                        place,
                         variants: &vars,
                         local: &local,
                     },
