@@ -426,6 +426,65 @@ fn bench_import(companies: usize) {
             report.imported as f64 / secs
         );
     }
+    drop(store);
+    import_floor(&dir.path().join("import.db"), &dir.path().join("floor.db"));
+}
+
+/// The least an import of these rows can cost with this schema: the rows
+/// the import wrote (`src`) copied by SQLite itself into a fresh store, one
+/// `INSERT ... SELECT` per table (no binding, no normalization, no lookups,
+/// foreign keys off), every secondary index dropped first and built after,
+/// one commit. Bare SQL, like the ceiling bench.
+fn import_floor(src: &std::path::Path, dst: &std::path::Path) {
+    drop(nam::store::Store::open(dst).unwrap());
+    let c = rusqlite::Connection::open(dst).unwrap();
+    c.execute_batch(
+        "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )
+    .unwrap();
+    c.execute("ATTACH ?1 AS src", [src.to_string_lossy()])
+        .unwrap();
+    let rows: i64 = c
+        .query_row(
+            "SELECT count(*) FROM src.association_memberships",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let indexes: Vec<(String, String)> = c
+        .prepare(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+               AND tbl_name IN ('companies', 'association_memberships')",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let t = Instant::now();
+    c.execute_batch("BEGIN").unwrap();
+    for (name, _) in &indexes {
+        c.execute_batch(&format!("DROP INDEX {name}")).unwrap();
+    }
+    c.execute_batch(
+        "INSERT INTO main.companies SELECT * FROM src.companies;
+         INSERT INTO main.association_memberships SELECT * FROM src.association_memberships;",
+    )
+    .unwrap();
+    let inserted = t.elapsed().as_secs_f64();
+    for (_, sql) in &indexes {
+        c.execute_batch(sql).unwrap();
+    }
+    let indexed = t.elapsed().as_secs_f64();
+    c.execute_batch("COMMIT").unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "import floor (the same rows copied by INSERT ... SELECT, {} secondary indexes built after, one commit): {rows} rows in {secs:.3}s (insert {inserted:.3}s, indexes {:.3}s, commit {:.3}s): {:.0} rows/s",
+        indexes.len(),
+        indexed - inserted,
+        secs - indexed,
+        rows as f64 / secs
+    );
 }
 
 /// RESOLUTION of about `records` imported records (the fixture world's

@@ -211,7 +211,10 @@ async fn a_prospecting_run_streams_lead_events_and_stores_qualified_leads() {
     // Provenance: the company's name came from its own site.
     let prov = query(
         &db,
-        "SELECT json_extract(c.provenance, '$.name.source_url') FROM prospect_leads p
+        // Each source is stored once; a field names its entry.
+        "SELECT json_extract(c.provenance,
+                '$.sources[' || json_extract(c.provenance, '$.fields.name') || '].source_url')
+         FROM prospect_leads p
          JOIN companies c ON c.id = p.company_id LIMIT 1",
     );
     assert!(prov[0][0].starts_with("http://www."), "{prov:?}");

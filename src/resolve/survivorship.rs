@@ -9,7 +9,7 @@
 use crate::model::{CompanyRow, FieldProvenance, Provenance};
 
 fn provenance(row: &CompanyRow) -> Provenance {
-    serde_json::from_str(&row.provenance).unwrap_or_default()
+    crate::store::provenance::decode(&row.provenance)
 }
 
 /// Orders two provenances: trusted first, then recent.
@@ -124,7 +124,8 @@ pub fn merge_rows(
         l.domain = None;
         take("domain", &mut prov);
     }
-    s.provenance = serde_json::to_string(&prov).unwrap_or_else(|_| survivor.provenance.clone());
+    s.provenance =
+        crate::store::provenance::encode(&prov).unwrap_or_else(|_| survivor.provenance.clone());
     s.updated_at = now.to_owned();
     l.status = "merged".into();
     l.merged_into = Some(survivor.id);
@@ -175,7 +176,12 @@ mod tests {
         assert_eq!(s.domain.as_deref(), Some("keller.example"));
         assert_eq!(l.domain, None, "the domain moved");
         assert_eq!((l.status.as_str(), l.merged_into), ("merged", Some(1)));
-        let prov: Provenance = serde_json::from_str(&s.provenance).unwrap();
+        let prov = crate::store::provenance::decode(&s.provenance);
+        assert!(
+            s.provenance.starts_with("{\"sources\":"),
+            "{}",
+            s.provenance
+        );
         assert_eq!(prov["phone"].source_url, "http://src2.example/");
         // Undo data: patching the after-rows gives the before-rows back.
         let back = s.patched(&a.patch_from(&s)).unwrap();

@@ -73,29 +73,26 @@ impl Store {
         if naics.is_some_and(|n| !n.trim().is_empty()) {
             return Ok(());
         }
-        let mut prov: serde_json::Value = prov
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .filter(serde_json::Value::is_object)
-            .unwrap_or_else(|| serde_json::json!({}));
+        let mut prov = prov
+            .map(|p| super::provenance::decode_map(&p))
+            .unwrap_or_default();
         let extractor = match (a.method, &a.model) {
             (AnalysisMethod::Llm, Some(model)) => format!("analysis:llm:{model}"),
             (method, _) => format!("analysis:{method}"),
         };
-        if let Some(obj) = prov.as_object_mut() {
-            obj.insert(
-                "naics".into(),
-                serde_json::json!({
-                    "source_url": "",
-                    "extractor": extractor,
-                    "at": now,
-                    "confidence": a.confidence.clamp(0.0, 1.0),
-                }),
-            );
-        }
+        prov.insert(
+            "naics".into(),
+            serde_json::json!({
+                "source_url": "",
+                "extractor": extractor,
+                "at": now,
+                "confidence": a.confidence.clamp(0.0, 1.0),
+            }),
+        );
         conn.execute(
             "UPDATE companies SET naics = ?2, provenance = ?3, updated_at = ?4
              WHERE id = ?1 AND (naics IS NULL OR trim(naics) = '')",
-            params![company_id, code, prov.to_string(), now],
+            params![company_id, code, super::provenance::encode_map(&prov), now],
         )?;
         Ok(())
     }
@@ -181,8 +178,10 @@ mod tests {
                     let p: Option<String> = r.get(1)?;
                     Ok((
                         r.get(0)?,
-                        p.and_then(|p| serde_json::from_str(&p).ok())
-                            .unwrap_or_default(),
+                        serde_json::Value::Object(
+                            p.map(|p| super::super::provenance::decode_map(&p))
+                                .unwrap_or_default(),
+                        ),
                     ))
                 },
             )

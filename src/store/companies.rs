@@ -49,7 +49,7 @@ fn company_from_row(r: &Row<'_>) -> rusqlite::Result<Company> {
         quality_score: r.get(14)?,
         quality_grade: r.get(15)?,
         status: r.get(16)?,
-        provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+        provenance: super::provenance::decode(&provenance),
         updated_at: r.get(18)?,
         associations,
     })
@@ -112,40 +112,13 @@ pub(super) fn new_company_provenance(
     prov
 }
 
-/// [`new_company_provenance`] as JSON, byte for byte what serde writes for
-/// it. A record without provenance of its own (an imported row) gives every
-/// field the same entry, so that entry is serialized once and repeated:
-/// the bulk import builds one of these per row.
+/// [`new_company_provenance`] in the stored form (the bulk import builds
+/// one per row, off the writing thread).
 pub(super) fn new_company_provenance_json(
     rec: &MemberRecord,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<String> {
-    if !rec.provenance.is_empty() {
-        return Ok(serde_json::to_string(&new_company_provenance(rec, at))?);
-    }
-    let entry = serde_json::to_string(&field_provenance(rec, "name", at))?;
-    let mut keys: Vec<&str> = record_fields(rec)
-        .iter()
-        .filter(|(_, v)| v.is_some())
-        .map(|(f, _)| *f)
-        .collect();
-    keys.push("name");
-    // A BTreeMap<String, _> serializes in byte order of its keys.
-    keys.sort_unstable();
-    let mut out = String::with_capacity(2 + keys.len() * (entry.len() + 16));
-    out.push('{');
-    for (i, k) in keys.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        // Field names are fixed identifiers: nothing to escape.
-        out.push('"');
-        out.push_str(k);
-        out.push_str("\":");
-        out.push_str(&entry);
-    }
-    out.push('}');
-    Ok(out)
+    Ok(super::provenance::encode(&new_company_provenance(rec, at))?)
 }
 
 /// A company created from a member record (shared with the bulk import, so
@@ -279,7 +252,7 @@ impl Store {
         let at = chrono::Utc::now();
         match existing {
             None => {
-                let prov = serde_json::to_string(&new_company_provenance(rec, at))?;
+                let prov = new_company_provenance_json(rec, at)?;
                 self.insert_company_row(rec, name_key, &prov, &now)
             }
             Some(id) => {
@@ -323,7 +296,7 @@ impl Store {
                     }
                 }
                 if changed {
-                    let prov = serde_json::to_string(&prov)?;
+                    let prov = super::provenance::encode(&prov)?;
                     self.fill_company_row(id, rec, &prov, &now)?;
                 }
                 Ok(id)
@@ -501,8 +474,9 @@ mod tests {
     }
 
     #[test]
-    fn provenance_json_shortcut_matches_serde() {
-        let at = chrono::Utc::now();
+    fn a_new_company_stores_each_source_once_and_reads_back_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nam.db")).unwrap();
         let mut r = rec(
             "PMA",
             "Acme \"Quoted\" Tool",
@@ -511,21 +485,26 @@ mod tests {
         );
         r.source_url = "file:///tmp/a \"b\"/x.csv#line=7".into();
         r.phone = Some("+12165550142".into());
-        r.country = Some("US".into());
-        let expect = serde_json::to_string(&new_company_provenance(&r, at)).unwrap();
-        assert_eq!(new_company_provenance_json(&r, at).unwrap(), expect);
-        // Nothing but a name.
-        let bare = rec("PMA", "Bare", None, None);
-        assert_eq!(
-            new_company_provenance_json(&bare, at).unwrap(),
-            serde_json::to_string(&new_company_provenance(&bare, at)).unwrap()
-        );
-        // A record with its own provenance goes through serde.
-        let mut own = r.clone();
-        crate::extract::stamp_provenance(&mut own, "generic", at);
-        assert_eq!(
-            new_company_provenance_json(&own, at).unwrap(),
-            serde_json::to_string(&new_company_provenance(&own, at)).unwrap()
+        let id = store
+            .upsert_company_from_member(&r, &crate::normalize::name_key(&r.name))
+            .unwrap();
+        let stored: String = store
+            .conn()
+            .query_row(
+                "SELECT provenance FROM companies WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored.matches("x.csv#line=7").count(), 1, "{stored}");
+        let company = store.company(id).unwrap().unwrap();
+        let fields: Vec<&str> = company.provenance.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["city", "domain", "name", "phone", "website"]);
+        assert!(
+            company
+                .provenance
+                .values()
+                .all(|p| p.source_url == r.source_url && p.extractor == r.extractor)
         );
     }
 

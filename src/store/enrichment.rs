@@ -139,10 +139,9 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let mut prov: serde_json::Value = prov
-                .and_then(|p| serde_json::from_str(&p).ok())
-                .filter(serde_json::Value::is_object)
-                .unwrap_or_else(|| serde_json::json!({}));
+            let mut prov = prov
+                .map(|p| super::provenance::decode_map(&p))
+                .unwrap_or_default();
             let entry = provenance_entry(provider, source.as_deref(), &now);
             let fields = [
                 ("employee_count", f.employee_count.is_some()),
@@ -155,17 +154,15 @@ impl Store {
                 ("products", !f.products.is_empty()),
                 ("industries_served", !f.industries_served.is_empty()),
             ];
-            if let Some(obj) = prov.as_object_mut() {
-                for (field, set) in fields {
-                    if set {
-                        let mut e = entry.clone();
-                        if field == "naics"
-                            && let Some(ev) = &f.naics_evidence
-                        {
-                            e["evidence"] = serde_json::Value::String(ev.clone());
-                        }
-                        obj.insert(field.to_string(), e);
+            for (field, set) in fields {
+                if set {
+                    let mut e = entry.clone();
+                    if field == "naics"
+                        && let Some(ev) = &f.naics_evidence
+                    {
+                        e["evidence"] = serde_json::Value::String(ev.clone());
                     }
+                    prov.insert(field.to_string(), e);
                 }
             }
             let list = |v: &[String]| (!v.is_empty()).then(|| serde_json::json!(v).to_string());
@@ -201,7 +198,7 @@ impl Store {
                     f.city,
                     f.state,
                     f.country,
-                    prov.to_string(),
+                    super::provenance::encode_map(&prov),
                 ],
             )?;
         }

@@ -51,7 +51,7 @@ impl Store {
                 ev.state,
                 ev.country,
                 ev.url,
-                serde_json::to_string(&ev.provenance)?,
+                super::provenance::encode(&ev.provenance)?,
                 now
             ],
             |r| r.get(0),

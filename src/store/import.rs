@@ -156,10 +156,6 @@ const DEFERRABLE_INDEXES: &[(&str, &str)] = &[
         "DROP INDEX memberships_association_company",
     ),
     ("memberships_domain", "DROP INDEX memberships_domain"),
-    (
-        "memberships_external_id",
-        "DROP INDEX memberships_external_id",
-    ),
 ];
 
 /// Below this many expected rows an import keeps its indexes: rebuilding
@@ -405,13 +401,13 @@ impl<'s> BulkImport<'s> {
             .conn()
             .prepare_cached("SELECT provenance FROM companies WHERE id = ?1")?
             .query_row([id], |row| row.get(0))?;
-        let mut prov: Provenance = serde_json::from_str(&stored).unwrap_or_default();
+        let mut prov = super::provenance::decode(&stored);
         for (i, (field, _)) in record_fields(rec).iter().enumerate() {
             if missing & (1 << i) != 0 {
                 prov.insert((*field).to_owned(), field_provenance(rec, field, self.at));
             }
         }
-        let prov = serde_json::to_string(&prov)?;
+        let prov = super::provenance::encode(&prov)?;
         self.store.fill_company_row(id, rec, &prov, &self.now)?;
         if missing & DOMAIN_BIT != 0
             && let Some(d) = &rec.domain

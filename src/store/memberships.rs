@@ -125,7 +125,7 @@ impl Store {
     ) -> Result<()> {
         let now = now_string();
         let key = record_key(rec, name_key);
-        let provenance = serde_json::to_string(&rec.provenance)?;
+        let provenance = super::provenance::encode(&rec.provenance)?;
         self.upsert_membership_row(&MembershipWrite {
             rec,
             name_key,
@@ -196,7 +196,7 @@ pub(crate) fn member_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Res
         source_url: r.get(at + 13)?,
         extractor: r.get(at + 14)?,
         confidence: r.get(at + 15)?,
-        provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+        provenance: super::provenance::decode(&provenance),
         external_id: r.get(at + 17)?,
     })
 }

@@ -16,6 +16,7 @@ pub mod icp;
 mod import;
 mod jobs;
 mod memberships;
+pub mod provenance;
 mod quality;
 mod resolution;
 mod search_feed;
@@ -100,6 +101,10 @@ pub(crate) const MIGRATION_SQL: &[(&str, &str)] = &[
     (
         "0011_prospecting.sql",
         include_str!("../../schema/0011_prospecting.sql"),
+    ),
+    (
+        "0012_lean_import.sql",
+        include_str!("../../schema/0012_lean_import.sql"),
     ),
 ];
 

@@ -165,7 +165,7 @@ impl Store {
                     country: r.get(10)?,
                     // Unreadable provenance counts as none: it lowers the
                     // score instead of stopping the phase.
-                    provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+                    provenance: super::provenance::decode(&provenance),
                     quality_score: r.get(12)?,
                     quality_grade: r.get(13)?,
                     quality_checks: r.get(14)?,
