@@ -12,7 +12,7 @@
 //! ```
 //!
 //! The older form, one entry per field (`{"city":{…},"name":{…}}`), is still
-//! read; a row changes to the new form when it is next written. Entries are
+//! read; a row takes the new form when its provenance next changes. Entries are
 //! kept whole, with any keys beyond [`FieldProvenance`]'s (enrichment adds
 //! `evidence` to a NAICS code's entry).
 
