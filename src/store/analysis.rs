@@ -92,7 +92,7 @@ impl Store {
         conn.execute(
             "UPDATE companies SET naics = ?2, provenance = ?3, updated_at = ?4
              WHERE id = ?1 AND (naics IS NULL OR trim(naics) = '')",
-            params![company_id, code, super::provenance::encode_map(&prov), now],
+            params![company_id, code, super::provenance::encode_map(&prov)?, now],
         )?;
         Ok(())
     }

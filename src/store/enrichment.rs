@@ -198,7 +198,7 @@ impl Store {
                     f.city,
                     f.state,
                     f.country,
-                    super::provenance::encode_map(&prov),
+                    super::provenance::encode_map(&prov)?,
                 ],
             )?;
         }

@@ -65,9 +65,8 @@ pub(crate) fn encode(p: &Provenance) -> serde_json::Result<String> {
 }
 
 /// Field -> entry JSON objects (the form enrichment edits) in the stored form.
-pub(crate) fn encode_map(map: &Map<String, Value>) -> String {
-    // A map of JSON values always serializes.
-    serde_json::to_string(&compact(map.iter())).unwrap_or_else(|_| "{}".into())
+pub(crate) fn encode_map(map: &Map<String, Value>) -> serde_json::Result<String> {
+    serde_json::to_string(&compact(map.iter()))
 }
 
 /// Field -> entry from either stored form; `None` when `s` is neither.
@@ -176,7 +175,7 @@ mod tests {
             "industry".into(),
             serde_json::json!({"source_url": "", "extractor": "enrich:pdl", "at": "2026-01-01T00:00:00Z", "confidence": 0.8}),
         );
-        let s = encode_map(&map);
+        let s = encode_map(&map).unwrap();
         let back = decode_map(&s);
         assert_eq!(back, map);
         assert_eq!(back["naics"]["evidence"], "SIC 3469");
@@ -203,7 +202,7 @@ mod tests {
             let s = encode(&fields).unwrap();
             prop_assert_eq!(decode(&s), fields.clone());
             let as_map: Map<String, Value> = serde_json::from_str(&serde_json::to_string(&fields).unwrap()).unwrap();
-            prop_assert_eq!(decode(&encode_map(&as_map)), fields);
+            prop_assert_eq!(decode(&encode_map(&as_map).unwrap()), fields);
         }
     }
 }
